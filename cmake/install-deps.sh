@@ -1,0 +1,99 @@
+#!/bin/sh
+# Installs uvmapi's build dependencies when any is missing, and prints nothing
+# when all are present. Used by `make deps` and by .ci/run.
+#   Linux (Debian/Ubuntu): apt-get, as root or through sudo.
+#   macOS: Homebrew.
+# clang-format is deliberately not required; only `make format` needs it.
+set -eu
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# CMakePresets.json version 6 needs CMake 3.25 or newer.
+cmake_ok() {
+  have cmake || return 1
+  ver=$(cmake --version | sed -n '1s/^[^0-9]*\([0-9][0-9]*\)\.\([0-9][0-9]*\).*/\1 \2/p')
+  # shellcheck disable=SC2086 # word splitting into major and minor is intended
+  set -- $ver
+  [ "${1:-0}" -gt 3 ] || { [ "${1:-0}" -eq 3 ] && [ "${2:-0}" -ge 25 ]; }
+}
+
+libuv_ok() { have pkg-config && pkg-config --exists libuv; }
+
+doctest_ok() {
+  brew_include="$(brew --prefix 2>/dev/null || echo /opt/homebrew)/include"
+  for dir in /usr/include /usr/local/include "$brew_include"; do
+    [ -f "$dir/doctest/doctest.h" ] && return 0
+  done
+  have c++ && printf '#include <doctest/doctest.h>\n' |
+    c++ -x c++ -fsyntax-only - >/dev/null 2>&1
+}
+
+# Package names of the platform's package manager. On macOS the compiler and
+# make come with the Xcode command line tools, which Homebrew cannot install.
+if [ "$(uname -s)" = Darwin ]; then
+  pkg_cmake=cmake pkg_cxx=xcode-command-line-tools pkg_make=xcode-command-line-tools
+  pkg_pc=pkg-config pkg_uv=libuv pkg_doctest=doctest
+else
+  pkg_cmake=cmake pkg_cxx=g++ pkg_make=make
+  pkg_pc=pkg-config pkg_uv=libuv1-dev pkg_doctest=doctest-dev
+fi
+
+# Prints the packages to install, separated by spaces; nothing when all is there.
+missing() {
+  cmake_ok || printf '%s ' "$pkg_cmake"
+  have c++ || printf '%s ' "$pkg_cxx"
+  have make || printf '%s ' "$pkg_make"
+  have pkg-config || printf '%s ' "$pkg_pc"
+  libuv_ok || printf '%s ' "$pkg_uv"
+  doctest_ok || printf '%s ' "$pkg_doctest"
+}
+
+todo=$(missing)
+todo=${todo% }
+[ -z "$todo" ] && exit 0
+echo "install-deps: missing: $todo"
+
+case "$(uname -s)" in
+  Darwin)
+    case "$todo" in
+      *xcode-command-line-tools*)
+        echo "install-deps: no C++ compiler or make; run 'xcode-select --install' first" >&2
+        exit 1
+        ;;
+    esac
+    if ! have brew; then
+      echo "install-deps: Homebrew is required on macOS (https://brew.sh); please install: $todo" >&2
+      exit 1
+    fi
+    # shellcheck disable=SC2086 # $todo is a list of formula names
+    brew install $todo
+    ;;
+  Linux)
+    if ! have apt-get; then
+      echo "install-deps: no apt-get; please install CMake >= 3.25, a C++17 compiler, pkg-config, libuv and doctest" >&2
+      exit 1
+    fi
+    if [ "$(id -u)" -eq 0 ]; then
+      sudo=""
+    elif have sudo; then
+      sudo="sudo"
+    else
+      echo "install-deps: need root or sudo to run apt-get; please install: $todo" >&2
+      exit 1
+    fi
+    $sudo apt-get update -q
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      cmake g++ pkg-config libuv1-dev doctest-dev make
+    ;;
+  *)
+    echo "install-deps: unsupported system $(uname -s); please install: $todo" >&2
+    exit 1
+    ;;
+esac
+
+todo=$(missing)
+todo=${todo% }
+if [ -n "$todo" ]; then
+  echo "install-deps: still missing after installing: $todo (CMake must be 3.25 or newer)" >&2
+  exit 1
+fi
