@@ -26,9 +26,13 @@ HRESULT fail(HRESULT hr, std::string message) {
   return hr;
 }
 
-HRESULT last_error_code() { return last_error().code; }
+HRESULT last_error_code() {
+  return last_error().code;
+}
 
-const std::string& last_error_message() { return last_error().message; }
+const std::string& last_error_message() {
+  return last_error().message;
+}
 
 void clear_last_error() {
   LastError& error = last_error();
@@ -41,10 +45,14 @@ std::string logoff_flags_name(std::uint32_t flags) {
     std::uint32_t bit;
     const char* name;
   } kNames[] = {
-      {LOGOFF_NO_WAIT, "NO_WAIT"},     {LOGOFF_ORDERLY, "ORDERLY"},
-      {LOGOFF_PURGE, "PURGE"},         {LOGOFF_ABORT, "ABORT"},
-      {LOGOFF_QUIET, "QUIET"},         {LOGOFF_COMPLETE, "COMPLETE"},
-      {LOGOFF_INBOUND, "INBOUND"},     {LOGOFF_OUTBOUND, "OUTBOUND"},
+      {LOGOFF_NO_WAIT, "NO_WAIT"},
+      {LOGOFF_ORDERLY, "ORDERLY"},
+      {LOGOFF_PURGE, "PURGE"},
+      {LOGOFF_ABORT, "ABORT"},
+      {LOGOFF_QUIET, "QUIET"},
+      {LOGOFF_COMPLETE, "COMPLETE"},
+      {LOGOFF_INBOUND, "INBOUND"},
+      {LOGOFF_OUTBOUND, "OUTBOUND"},
       {LOGOFF_OUTBOUND_QUEUE, "OUTBOUND_QUEUE"},
   };
   std::string out;
@@ -65,18 +73,30 @@ std::string logoff_flags_name(std::uint32_t flags) {
 
 std::string hresult_name(HRESULT hr) {
   switch (hr) {
-    case S_OK: return "S_OK";
-    case MAPI_E_CALL_FAILED: return "MAPI_E_CALL_FAILED";
-    case MAPI_E_NOT_ENOUGH_MEMORY: return "MAPI_E_NOT_ENOUGH_MEMORY";
-    case MAPI_E_INVALID_PARAMETER: return "MAPI_E_INVALID_PARAMETER";
-    case MAPI_E_NO_SUPPORT: return "MAPI_E_NO_SUPPORT";
-    case MAPI_E_UNKNOWN_FLAGS: return "MAPI_E_UNKNOWN_FLAGS";
-    case MAPI_E_INVALID_OBJECT: return "MAPI_E_INVALID_OBJECT";
-    case MAPI_E_BUSY: return "MAPI_E_BUSY";
-    case MAPI_E_NOT_FOUND: return "MAPI_E_NOT_FOUND";
-    case MAPI_E_USER_CANCEL: return "MAPI_E_USER_CANCEL";
-    case MAPI_E_UNABLE_TO_ABORT: return "MAPI_E_UNABLE_TO_ABORT";
-    case MAPI_E_TIMEOUT: return "MAPI_E_TIMEOUT";
+    case S_OK:
+      return "S_OK";
+    case MAPI_E_CALL_FAILED:
+      return "MAPI_E_CALL_FAILED";
+    case MAPI_E_NOT_ENOUGH_MEMORY:
+      return "MAPI_E_NOT_ENOUGH_MEMORY";
+    case MAPI_E_INVALID_PARAMETER:
+      return "MAPI_E_INVALID_PARAMETER";
+    case MAPI_E_NO_SUPPORT:
+      return "MAPI_E_NO_SUPPORT";
+    case MAPI_E_UNKNOWN_FLAGS:
+      return "MAPI_E_UNKNOWN_FLAGS";
+    case MAPI_E_INVALID_OBJECT:
+      return "MAPI_E_INVALID_OBJECT";
+    case MAPI_E_BUSY:
+      return "MAPI_E_BUSY";
+    case MAPI_E_NOT_FOUND:
+      return "MAPI_E_NOT_FOUND";
+    case MAPI_E_USER_CANCEL:
+      return "MAPI_E_USER_CANCEL";
+    case MAPI_E_UNABLE_TO_ABORT:
+      return "MAPI_E_UNABLE_TO_ABORT";
+    case MAPI_E_TIMEOUT:
+      return "MAPI_E_TIMEOUT";
   }
   char text[16];
   std::snprintf(text, sizeof text, "0x%08x", static_cast<std::uint32_t>(hr));

@@ -72,9 +72,12 @@ void LogoffOperation::start() {
 bool LogoffOperation::drained() const {
   if (spooler_.activity() & kInFlight) return false;
   switch (mode_) {
-    case LOGOFF_ORDERLY: return true;
-    case LOGOFF_NO_WAIT: return spooler_.sendable() == 0;
-    case LOGOFF_PURGE: return !spooler_.flushing() && spooler_.sendable() == 0;
+    case LOGOFF_ORDERLY:
+      return true;
+    case LOGOFF_NO_WAIT:
+      return spooler_.sendable() == 0;
+    case LOGOFF_PURGE:
+      return !spooler_.flushing() && spooler_.sendable() == 0;
   }
   return true;
 }

@@ -4,7 +4,9 @@
 
 namespace uvmapi {
 
-LogoffTicket::LogoffTicket(std::uint32_t requested) { report_.requested = requested; }
+LogoffTicket::LogoffTicket(std::uint32_t requested) {
+  report_.requested = requested;
+}
 
 LogoffReport LogoffTicket::snapshot() const {
   std::lock_guard<std::mutex> lock(mutex_);

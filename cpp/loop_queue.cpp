@@ -9,7 +9,9 @@ LoopQueue::LoopQueue(uv_loop_t* loop) : async_(new uv_async_t) {
   async_->data = this;
 }
 
-LoopQueue::~LoopQueue() { close(); }
+LoopQueue::~LoopQueue() {
+  close();
+}
 
 bool LoopQueue::post(Work work) {
   std::lock_guard<std::mutex> lock(mutex_);

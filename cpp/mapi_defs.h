@@ -12,7 +12,9 @@ using HRESULT = std::int32_t;
 
 // HRESULTs are defined from their unsigned spelling so the table below can be
 // compared with the MAPI headers digit for digit.
-constexpr HRESULT hr(std::uint32_t bits) { return static_cast<HRESULT>(bits); }
+constexpr HRESULT hr(std::uint32_t bits) {
+  return static_cast<HRESULT>(bits);
+}
 
 constexpr HRESULT S_OK = 0;
 constexpr HRESULT MAPI_E_CALL_FAILED = hr(0x80004005);
@@ -27,7 +29,9 @@ constexpr HRESULT MAPI_E_USER_CANCEL = hr(0x80040113);
 constexpr HRESULT MAPI_E_UNABLE_TO_ABORT = hr(0x80040114);
 constexpr HRESULT MAPI_E_TIMEOUT = hr(0x80040401);
 
-constexpr bool failed(HRESULT h) { return h < 0; }
+constexpr bool failed(HRESULT h) {
+  return h < 0;
+}
 
 // StoreLogoff / StoreLogoffTransports input flags: exactly one per call.
 constexpr std::uint32_t LOGOFF_NO_WAIT = 0x00000001;

@@ -6,16 +6,21 @@ namespace uvmapi {
 
 const char* folder_name(Folder folder) {
   switch (folder) {
-    case Folder::Inbox: return "Inbox";
-    case Folder::Outbox: return "Outbox";
-    case Folder::SentItems: return "Sent Items";
+    case Folder::Inbox:
+      return "Inbox";
+    case Folder::Outbox:
+      return "Outbox";
+    case Folder::SentItems:
+      return "Sent Items";
   }
   return "?";
 }
 
 namespace {
 
-std::size_t slot(Folder folder) { return static_cast<std::size_t>(folder); }
+std::size_t slot(Folder folder) {
+  return static_cast<std::size_t>(folder);
+}
 
 }  // namespace
 
@@ -46,6 +51,8 @@ std::vector<MessageId> MemoryStore::list(Folder folder) const {
   return {ids.begin(), ids.end()};
 }
 
-std::size_t MemoryStore::count(Folder folder) const { return folders_[slot(folder)].size(); }
+std::size_t MemoryStore::count(Folder folder) const {
+  return folders_[slot(folder)].size();
+}
 
 }  // namespace uvmapi

@@ -52,8 +52,8 @@ HRESULT Opener::submit(const Message& message, MessageId& id) {
     return fail(MAPI_E_INVALID_PARAMETER, "a message needs at least one recipient");
   }
   if (support_->logging_off()) {
-    return fail(MAPI_E_BUSY, "the store '" + store_name_ +
-                                 "' is logging off and takes no new submissions");
+    return fail(MAPI_E_BUSY,
+                "the store '" + store_name_ + "' is logging off and takes no new submissions");
   }
   return support_->spooler().submit(message, id);
 }

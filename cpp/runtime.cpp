@@ -60,9 +60,13 @@ void Runtime::run_embedded(std::promise<HRESULT>* started) {
   uv_loop_close(loop_);
 }
 
-Runtime::~Runtime() { shutdown(); }
+Runtime::~Runtime() {
+  shutdown();
+}
 
-bool Runtime::on_loop_thread() const { return std::this_thread::get_id() == loop_thread_; }
+bool Runtime::on_loop_thread() const {
+  return std::this_thread::get_id() == loop_thread_;
+}
 
 HRESULT Runtime::post(std::function<void()> work) {
   if (!queue_->post(std::move(work))) {
@@ -102,8 +106,9 @@ HRESULT Runtime::shutdown() {
   if (options_.host_loop == nullptr) {
     if (!thread_.joinable()) return S_OK;
     if (on_loop_thread()) {
-      return fail(MAPI_E_CALL_FAILED,
-                  "shutdown from the loop thread would wait for itself; call it from another thread");
+      return fail(
+          MAPI_E_CALL_FAILED,
+          "shutdown from the loop thread would wait for itself; call it from another thread");
     }
     post([this] { begin_shutdown(); });
     thread_.join();

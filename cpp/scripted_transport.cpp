@@ -16,7 +16,9 @@ void ScriptedTransport::set_capacity(std::size_t capacity) {
   if (more && !logged_off()) support_->notify_ready();
 }
 
-void ScriptedTransport::set_send_policy(SendPolicy policy) { policy_ = policy; }
+void ScriptedTransport::set_send_policy(SendPolicy policy) {
+  policy_ = policy;
+}
 
 std::size_t ScriptedTransport::finish_sends(HRESULT result) {
   auto sends = std::move(sends_);

@@ -108,7 +108,9 @@ void Spooler::set_outbound_open(bool open) {
   if (open) offer_queue();
 }
 
-void Spooler::set_inbound_open(bool open) { inbound_open_ = open; }
+void Spooler::set_inbound_open(bool open) {
+  inbound_open_ = open;
+}
 
 void Spooler::notify_all(std::uint32_t flags) {
   for (auto& slot : slots_) slot.session->transport_notify(flags, 0);

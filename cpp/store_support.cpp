@@ -27,7 +27,9 @@ StoreSupport::StoreSupport(Runtime& runtime, std::string name, MessageStore& sto
       store_(store),
       spooler_(store, [this] { schedule_step(); }) {}
 
-StoreSupport::~StoreSupport() { spooler_.logoff(LOGOFF_HURRY); }
+StoreSupport::~StoreSupport() {
+  spooler_.logoff(LOGOFF_HURRY);
+}
 
 HRESULT StoreSupport::logon(const std::vector<std::shared_ptr<TransportProvider>>& providers) {
   return spooler_.logon(providers, name_);

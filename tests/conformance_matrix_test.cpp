@@ -42,11 +42,16 @@ constexpr Expected kShared{C, C, When::Return, Inbox, Sent, Sent};
 
 const char* place_name(Place place) {
   switch (place) {
-    case Place::Inbox: return "Inbox";
-    case Place::Source: return "still at the source";
-    case Place::SentItems: return "Sent Items";
-    case Place::Outbox: return "Outbox";
-    case Place::None: return "-";
+    case Place::Inbox:
+      return "Inbox";
+    case Place::Source:
+      return "still at the source";
+    case Place::SentItems:
+      return "Sent Items";
+    case Place::Outbox:
+      return "Outbox";
+    case Place::None:
+      return "-";
   }
   return "?";
 }
@@ -153,56 +158,57 @@ void run_case(std::uint32_t flag, std::uint32_t state, bool shared, const Expect
 
 // One row per flag and activity state, for the sole opener of the store.
 // Each row also makes the shared-opener case, which expects kShared.
-//
-//     flag     state   at return final   released      I       O       Q
-#define UVMAPI_MATRIX(ROW)                                                   \
-  ROW(NO_WAIT, NONE,    C,        C,      Return,       _,      _,      _)   \
-  ROW(NO_WAIT, I,       C | I,    C,      Final,        Inbox,  _,      _)   \
-  ROW(NO_WAIT, O,       C | O,    C,      Final,        _,      Sent,   _)   \
-  ROW(NO_WAIT, Q,       C | Q,    C,      Final,        _,      _,      Sent)    \
-  ROW(NO_WAIT, I | O,   C | I | O, C,     Final,        Inbox,  Sent,   _)   \
-  ROW(NO_WAIT, I | Q,   C | I | Q, C,     Final,        Inbox,  _,      Sent)    \
-  ROW(NO_WAIT, O | Q,   C | O | Q, C,     Final,        _,      Sent,   Sent)    \
-  ROW(NO_WAIT, I | O | Q, C | I | O | Q, C, Final,      Inbox,  Sent,   Sent)    \
-  ROW(ORDERLY, NONE,    C,        C,      Return,       _,      _,      _)   \
-  ROW(ORDERLY, I,       C | I,    C,      Final,        Inbox,  _,      _)   \
-  ROW(ORDERLY, O,       C | O,    C,      Final,        _,      Sent,   _)   \
-  ROW(ORDERLY, Q,       C | Q,    C | Q,  Return,       _,      _,      Outbox)  \
-  ROW(ORDERLY, I | O,   C | I | O, C,     Final,        Inbox,  Sent,   _)   \
-  ROW(ORDERLY, I | Q,   C | I | Q, C | Q, Final,        Inbox,  _,      Outbox)  \
-  ROW(ORDERLY, O | Q,   C | O | Q, C | Q, Final,        _,      Sent,   Outbox)  \
-  ROW(ORDERLY, I | O | Q, C | I | O | Q, C | Q, Final,  Inbox,  Sent,   Outbox)  \
-  ROW(PURGE,   NONE,    C,        C,      Return,       _,      _,      _)   \
-  ROW(PURGE,   I,       C,        C,      Return,       Inbox,  _,      _)   \
-  ROW(PURGE,   O,       C,        C,      Return,       _,      Sent,   _)   \
-  ROW(PURGE,   Q,       C,        C,      Return,       _,      _,      Sent)    \
-  ROW(PURGE,   I | O,   C,        C,      Return,       Inbox,  Sent,   _)   \
-  ROW(PURGE,   I | Q,   C,        C,      Return,       Inbox,  _,      Sent)    \
-  ROW(PURGE,   O | Q,   C,        C,      Return,       _,      Sent,   Sent)    \
-  ROW(PURGE,   I | O | Q, C,      C,      Return,       Inbox,  Sent,   Sent)    \
-  ROW(ABORT,   NONE,    C,        C,      Return,       _,      _,      _)   \
-  ROW(ABORT,   I,       C,        C,      Return,       Source, _,      _)   \
-  ROW(ABORT,   O,       C | Q,    C | Q,  Return,       _,      Outbox, _)   \
-  ROW(ABORT,   Q,       C | Q,    C | Q,  Return,       _,      _,      Outbox)  \
-  ROW(ABORT,   I | O,   C | Q,    C | Q,  Return,       Source, Outbox, _)   \
-  ROW(ABORT,   I | Q,   C | Q,    C | Q,  Return,       Source, _,      Outbox)  \
-  ROW(ABORT,   O | Q,   C | Q,    C | Q,  Return,       _,      Outbox, Outbox)  \
-  ROW(ABORT,   I | O | Q, C | Q,  C | Q,  Return,       Source, Outbox, Outbox)  \
-  ROW(QUIET,   NONE,    C,        C,      Return,       _,      _,      _)   \
-  ROW(QUIET,   I,       I,        I,      Never,        Inbox,  _,      _)   \
-  ROW(QUIET,   O,       O,        O,      Never,        _,      Sent,   _)   \
-  ROW(QUIET,   Q,       Q,        Q,      Never,        _,      _,      Sent)    \
-  ROW(QUIET,   I | O,   I | O,    I | O,  Never,        Inbox,  Sent,   _)   \
-  ROW(QUIET,   I | Q,   I | Q,    I | Q,  Never,        Inbox,  _,      Sent)    \
-  ROW(QUIET,   O | Q,   O | Q,    O | Q,  Never,        _,      Sent,   Sent)    \
-  ROW(QUIET,   I | O | Q, I | O | Q, I | O | Q, Never,  Inbox,  Sent,   Sent)
+// clang-format off
+//      flag     state      at return      final      released  I       O       Q
+#define UVMAPI_MATRIX(ROW)                                                           \
+  ROW(NO_WAIT, NONE,      C,             C,         Return,   _,      _,      _     ) \
+  ROW(NO_WAIT, I,         C | I,         C,         Final,    Inbox,  _,      _     ) \
+  ROW(NO_WAIT, O,         C | O,         C,         Final,    _,      Sent,   _     ) \
+  ROW(NO_WAIT, Q,         C | Q,         C,         Final,    _,      _,      Sent  ) \
+  ROW(NO_WAIT, I | O,     C | I | O,     C,         Final,    Inbox,  Sent,   _     ) \
+  ROW(NO_WAIT, I | Q,     C | I | Q,     C,         Final,    Inbox,  _,      Sent  ) \
+  ROW(NO_WAIT, O | Q,     C | O | Q,     C,         Final,    _,      Sent,   Sent  ) \
+  ROW(NO_WAIT, I | O | Q, C | I | O | Q, C,         Final,    Inbox,  Sent,   Sent  ) \
+  ROW(ORDERLY, NONE,      C,             C,         Return,   _,      _,      _     ) \
+  ROW(ORDERLY, I,         C | I,         C,         Final,    Inbox,  _,      _     ) \
+  ROW(ORDERLY, O,         C | O,         C,         Final,    _,      Sent,   _     ) \
+  ROW(ORDERLY, Q,         C | Q,         C | Q,     Return,   _,      _,      Outbox) \
+  ROW(ORDERLY, I | O,     C | I | O,     C,         Final,    Inbox,  Sent,   _     ) \
+  ROW(ORDERLY, I | Q,     C | I | Q,     C | Q,     Final,    Inbox,  _,      Outbox) \
+  ROW(ORDERLY, O | Q,     C | O | Q,     C | Q,     Final,    _,      Sent,   Outbox) \
+  ROW(ORDERLY, I | O | Q, C | I | O | Q, C | Q,     Final,    Inbox,  Sent,   Outbox) \
+  ROW(PURGE,   NONE,      C,             C,         Return,   _,      _,      _     ) \
+  ROW(PURGE,   I,         C,             C,         Return,   Inbox,  _,      _     ) \
+  ROW(PURGE,   O,         C,             C,         Return,   _,      Sent,   _     ) \
+  ROW(PURGE,   Q,         C,             C,         Return,   _,      _,      Sent  ) \
+  ROW(PURGE,   I | O,     C,             C,         Return,   Inbox,  Sent,   _     ) \
+  ROW(PURGE,   I | Q,     C,             C,         Return,   Inbox,  _,      Sent  ) \
+  ROW(PURGE,   O | Q,     C,             C,         Return,   _,      Sent,   Sent  ) \
+  ROW(PURGE,   I | O | Q, C,             C,         Return,   Inbox,  Sent,   Sent  ) \
+  ROW(ABORT,   NONE,      C,             C,         Return,   _,      _,      _     ) \
+  ROW(ABORT,   I,         C,             C,         Return,   Source, _,      _     ) \
+  ROW(ABORT,   O,         C | Q,         C | Q,     Return,   _,      Outbox, _     ) \
+  ROW(ABORT,   Q,         C | Q,         C | Q,     Return,   _,      _,      Outbox) \
+  ROW(ABORT,   I | O,     C | Q,         C | Q,     Return,   Source, Outbox, _     ) \
+  ROW(ABORT,   I | Q,     C | Q,         C | Q,     Return,   Source, _,      Outbox) \
+  ROW(ABORT,   O | Q,     C | Q,         C | Q,     Return,   _,      Outbox, Outbox) \
+  ROW(ABORT,   I | O | Q, C | Q,         C | Q,     Return,   Source, Outbox, Outbox) \
+  ROW(QUIET,   NONE,      C,             C,         Return,   _,      _,      _     ) \
+  ROW(QUIET,   I,         I,             I,         Never,    Inbox,  _,      _     ) \
+  ROW(QUIET,   O,         O,             O,         Never,    _,      Sent,   _     ) \
+  ROW(QUIET,   Q,         Q,             Q,         Never,    _,      _,      Sent  ) \
+  ROW(QUIET,   I | O,     I | O,         I | O,     Never,    Inbox,  Sent,   _     ) \
+  ROW(QUIET,   I | Q,     I | Q,         I | Q,     Never,    Inbox,  _,      Sent  ) \
+  ROW(QUIET,   O | Q,     O | Q,         O | Q,     Never,    _,      Sent,   Sent  ) \
+  ROW(QUIET,   I | O | Q, I | O | Q,     I | O | Q, Never,    Inbox,  Sent,   Sent  )
+// clang-format on
 
-#define UVMAPI_MATRIX_CASES(FLAG, STATE, RET, FIN, WHEN, PI, PO, PQ)              \
-  TEST_CASE("matrix: " #FLAG " with " #STATE " - sole opener") {                   \
+#define UVMAPI_MATRIX_CASES(FLAG, STATE, RET, FIN, WHEN, PI, PO, PQ)                   \
+  TEST_CASE("matrix: " #FLAG " with " #STATE " - sole opener") {                       \
     run_case(LOGOFF_##FLAG, STATE, false, Expected{RET, FIN, When::WHEN, PI, PO, PQ}); \
-  }                                                                               \
-  TEST_CASE("matrix: " #FLAG " with " #STATE " - shared opener") {                 \
-    run_case(LOGOFF_##FLAG, STATE, true, kShared);                                \
+  }                                                                                    \
+  TEST_CASE("matrix: " #FLAG " with " #STATE " - shared opener") {                     \
+    run_case(LOGOFF_##FLAG, STATE, true, kShared);                                     \
   }
 
 UVMAPI_MATRIX(UVMAPI_MATRIX_CASES)

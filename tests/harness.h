@@ -90,8 +90,7 @@ class Harness {
 
   // How many messages of a folder carry body, read through a fresh opener so
   // it works whatever state the tested opener is in.
-  std::size_t count_in(Folder folder, const std::string& body,
-                       const std::string& store = "store") {
+  std::size_t count_in(Folder folder, const std::string& body, const std::string& store = "store") {
     // Runs on the loop thread, where a failing REQUIRE would throw through
     // libuv: CHECK only.
     return invoke([&] {
@@ -138,10 +137,14 @@ template <>
 struct StringMaker<uvmapi::Opener::State> {
   static String convert(uvmapi::Opener::State state) {
     switch (state) {
-      case uvmapi::Opener::State::Open: return "Open";
-      case uvmapi::Opener::State::LoggingOff: return "LoggingOff";
-      case uvmapi::Opener::State::Kept: return "Kept";
-      case uvmapi::Opener::State::Released: return "Released";
+      case uvmapi::Opener::State::Open:
+        return "Open";
+      case uvmapi::Opener::State::LoggingOff:
+        return "LoggingOff";
+      case uvmapi::Opener::State::Kept:
+        return "Kept";
+      case uvmapi::Opener::State::Released:
+        return "Released";
     }
     return "?";
   }

@@ -318,8 +318,8 @@ TEST_CASE("ABORT cancels each message in flight and logs the transports off in a
   auto report = wait_finished(harness.release(*opener));
   CHECK(report.at_return == (LOGOFF_COMPLETE | LOGOFF_OUTBOUND_QUEUE));
   harness.run([&] {
-    auto cancels = std::count(transport->notifications().begin(),
-                              transport->notifications().end(), NOTIFY_CANCEL_MESSAGE);
+    auto cancels = std::count(transport->notifications().begin(), transport->notifications().end(),
+                              NOTIFY_CANCEL_MESSAGE);
     CHECK(cancels == 3);
     CHECK(transport->logoff_flags() == LOGOFF_HURRY);
   });

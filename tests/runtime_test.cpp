@@ -19,10 +19,10 @@ TEST_CASE("work posted from many threads all runs, in order per thread") {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         REQUIRE(harness.runtime().post([&, t, i] {
-                  if (last[static_cast<std::size_t>(t)] != i - 1) ++out_of_order;
-                  last[static_cast<std::size_t>(t)] = i;
-                  ++ran;
-                }) == S_OK);
+          if (last[static_cast<std::size_t>(t)] != i - 1) ++out_of_order;
+          last[static_cast<std::size_t>(t)] = i;
+          ++ran;
+        }) == S_OK);
       }
     });
   }

@@ -119,8 +119,8 @@ int main() {
   std::printf("a message being received (I), one being sent (O), one queued (Q).\n");
   std::printf("Flags: C = LOGOFF_COMPLETE, I = LOGOFF_INBOUND, O = LOGOFF_OUTBOUND,\n");
   std::printf("Q = LOGOFF_OUTBOUND_QUEUE.\n\n");
-  std::printf("%-8s %-9s %-10s %-10s %-10s %8s  %s\n", "mode", "activity", "at return",
-              "at final", "released", "time", "where the messages ended");
+  std::printf("%-8s %-9s %-10s %-10s %-10s %8s  %s\n", "mode", "activity", "at return", "at final",
+              "released", "time", "where the messages ended");
 
   const std::uint32_t modes[] = {LOGOFF_NO_WAIT, LOGOFF_ORDERLY, LOGOFF_PURGE, LOGOFF_ABORT,
                                  LOGOFF_QUIET};
@@ -133,11 +133,10 @@ int main() {
     std::snprintf(where, sizeof where, "Inbox %zu, at source %zu, Outbox %zu, Sent Items %zu",
                   row.inbox, row.at_source, row.outbox, row.sent);
     std::string released = row.report.released ? "yes" : "no (kept)";
-    std::printf("%-8s %-9s %-10s %-10s %-10s %6.2fms  %s\n", logoff_flags_name(mode).c_str(),
-                short_flags(row.activity, false).c_str(),
-                short_flags(row.report.at_return, true).c_str(),
-                short_flags(row.report.at_final, true).c_str(), released.c_str(), row.elapsed_ms,
-                where);
+    std::printf(
+        "%-8s %-9s %-10s %-10s %-10s %6.2fms  %s\n", logoff_flags_name(mode).c_str(),
+        short_flags(row.activity, false).c_str(), short_flags(row.report.at_return, true).c_str(),
+        short_flags(row.report.at_final, true).c_str(), released.c_str(), row.elapsed_ms, where);
   }
   std::printf("\n%s\n", all_ok ? "every message accounted for" : "MESSAGES UNACCOUNTED FOR");
   return all_ok ? 0 : 1;
