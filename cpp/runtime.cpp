@@ -21,30 +21,29 @@ HRESULT Runtime::create(RuntimeOptions options, std::unique_ptr<Runtime>& runtim
     created->loop_thread_ = std::this_thread::get_id();
     created->queue_ = std::make_unique<LoopQueue>(created->loop_);
   } else {
-    std::promise<HRESULT> started;
-    auto result = started.get_future();
+    std::promise<int> started;
+    auto status = started.get_future();
     created->thread_ = std::thread(&Runtime::run_embedded, created.get(), &started);
-    HRESULT hr = result.get();
-    if (failed(hr)) {
+    if (int error = status.get(); error != 0) {
       created->thread_.join();
       created->shutdown_done_ = true;
-      return fail(hr, "cannot start the loop thread: " + last_error_message());
+      return fail(MAPI_E_CALL_FAILED, std::string("cannot start the loop: ") + uv_strerror(error));
     }
   }
   runtime = std::move(created);
   return S_OK;
 }
 
-void Runtime::run_embedded(std::promise<HRESULT>* started) {
+void Runtime::run_embedded(std::promise<int>* started) {
   int status = uv_loop_init(&own_loop_);
   if (status != 0) {
-    started->set_value(fail(MAPI_E_CALL_FAILED, uv_strerror(status)));
+    started->set_value(status);
     return;
   }
   loop_ = &own_loop_;
   loop_thread_ = std::this_thread::get_id();
   queue_ = std::make_unique<LoopQueue>(loop_);
-  started->set_value(S_OK);
+  started->set_value(0);
 
   uv_run(loop_, UV_RUN_DEFAULT);
 
@@ -104,6 +103,8 @@ HRESULT Runtime::invoke(const std::function<void()>& work) {
 
 HRESULT Runtime::shutdown() {
   if (options_.host_loop == nullptr) {
+    // Two threads may race to shut down: one joins, the other waits for it.
+    std::lock_guard<std::mutex> lock(shutdown_mutex_);
     if (!thread_.joinable()) return S_OK;
     if (on_loop_thread()) {
       return fail(

@@ -15,6 +15,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,7 +45,8 @@ struct RuntimeOptions {
 class Runtime {
  public:
   static HRESULT create(RuntimeOptions options, std::unique_ptr<Runtime>& runtime);
-  // Shuts down first if shutdown() was not called.
+  // Shuts down first if shutdown() was not called. Destroy a runtime where
+  // shutdown() may run: off the loop thread when embedded, on it with a host loop.
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -95,7 +97,7 @@ class Runtime {
   enum class Stage { Running, LoggingOff, Forcing, Stopped };
 
   explicit Runtime(RuntimeOptions options);
-  void run_embedded(std::promise<HRESULT>* started);
+  void run_embedded(std::promise<int>* started);
   void begin_shutdown();
   void advance_shutdown();
   void stop();
@@ -104,6 +106,7 @@ class Runtime {
   uv_loop_t own_loop_{};
   uv_loop_t* loop_ = nullptr;
   std::thread thread_;
+  std::mutex shutdown_mutex_;
   std::thread::id loop_thread_;
   std::unique_ptr<LoopQueue> queue_;
 

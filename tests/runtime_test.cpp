@@ -117,3 +117,19 @@ TEST_CASE("a runtime on a loop the host owns and drives") {
 }
 
 }  // namespace uvmapi::test
+
+namespace uvmapi::test {
+
+TEST_CASE("two threads shutting down at once both return") {
+  Harness harness;
+  auto opener = harness.open();
+  std::atomic<int> ok{0};
+  std::thread first([&] { ok += harness.runtime().shutdown() == S_OK; });
+  std::thread second([&] { ok += harness.runtime().shutdown() == S_OK; });
+  first.join();
+  second.join();
+  CHECK(ok.load() == 2);
+  CHECK(opener->state() == Opener::State::Released);
+}
+
+}  // namespace uvmapi::test
