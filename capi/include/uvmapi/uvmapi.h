@@ -1,0 +1,20 @@
+/* uvmapi: MAPI message-store logoff on libuv. The one header a host needs.
+ *
+ *   defs.h       types, flags and HRESULTs under MAPI's names
+ *   version.h    version macros and uvmapi_version()
+ *   runtime.h    the runtime, its options, the last error
+ *   store.h      stores (IMsgStore) and the one-call logoff
+ *   support.h    store providers written by the host, and their support object
+ *   transport.h  transports written by the host (IXPLogon) and the spooler's side
+ */
+#ifndef UVMAPI_H
+#define UVMAPI_H
+
+#include "uvmapi/defs.h"
+#include "uvmapi/version.h"
+#include "uvmapi/runtime.h"
+#include "uvmapi/store.h"
+#include "uvmapi/support.h"
+#include "uvmapi/transport.h"
+
+#endif /* UVMAPI_H */
