@@ -46,6 +46,12 @@ HRESULT Opener::store_logoff(std::uint32_t& flags) {
   return S_OK;
 }
 
+HRESULT Opener::activity(std::uint32_t& activity) const {
+  if (HRESULT result = check_logged_on(); failed(result)) return result;
+  activity = support_->spooler().activity();
+  return S_OK;
+}
+
 HRESULT Opener::submit(const Message& message, MessageId& id) {
   if (HRESULT result = check_logged_on(); failed(result)) return result;
   if (message.envelope.recipients.empty()) {

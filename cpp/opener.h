@@ -49,6 +49,8 @@ class Opener {
   // On return flags holds the store's activity bits.
   HRESULT store_logoff(std::uint32_t& flags);
 
+  // The store's activity bits, without saving anything.
+  HRESULT activity(std::uint32_t& activity) const;
   HRESULT submit(const Message& message, MessageId& id);
   HRESULT count(Folder folder, std::size_t& count) const;
   HRESULT list(Folder folder, std::vector<MessageId>& ids) const;

@@ -91,7 +91,14 @@ HRESULT Runtime::invoke(const std::function<void()>& work) {
     work();
     done.set_value(Outcome{last_error_code(), last_error_message()});
   });
-  if (failed(posted)) return posted;
+  if (failed(posted)) {
+    if (!stopped_) return posted;
+    // The loop has stopped for good and owns nothing any more.
+    std::lock_guard<std::mutex> lock(stopped_mutex_);
+    clear_last_error();
+    work();
+    return S_OK;
+  }
   Outcome outcome = result.get();
   if (outcome.code != S_OK) {
     fail(outcome.code, outcome.message);
@@ -134,11 +141,14 @@ HRESULT Runtime::add_transport_provider(std::shared_ptr<TransportProvider> provi
   return S_OK;
 }
 
-HRESULT Runtime::open_store(const std::string& name, std::shared_ptr<Opener>& opener) {
+HRESULT Runtime::open_store(const std::string& name, std::shared_ptr<Opener>& opener,
+                            std::unique_ptr<MessageStore> storage) {
   if (name.empty()) return fail(MAPI_E_INVALID_PARAMETER, "a store needs a name");
   if (stage_ != Stage::Running) return fail(MAPI_E_CALL_FAILED, "the runtime is shutting down");
   StoreRecord& record = stores_[name];
-  if (!record.data) record.data = std::make_unique<MemoryStore>();
+  if (!record.data) {
+    record.data = storage ? std::move(storage) : std::make_unique<MemoryStore>();
+  }
   if (record.support && record.support->logging_off()) {
     return fail(MAPI_E_BUSY, "the store '" + name + "' is logging off; open it again afterwards");
   }
@@ -221,6 +231,7 @@ void Runtime::advance_shutdown() {
 
 void Runtime::stop() {
   stage_ = Stage::Stopped;
+  stopped_ = true;
   queue_->close();
   if (options_.host_loop == nullptr) uv_stop(loop_);
   shutdown_done_ = true;

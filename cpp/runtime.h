@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -60,7 +61,8 @@ class Runtime {
 
   // Runs work on the loop thread and waits for it; on the loop thread itself
   // it runs at once. With a host loop, another thread's call waits until the
-  // host runs the loop.
+  // host runs the loop. After shutdown no loop runs any more: the work runs
+  // on the calling thread, one caller at a time.
   HRESULT invoke(const std::function<void()>& work);
 
   // Logs off every opener (each with its saved flag, or ABORT), waits for the
@@ -78,9 +80,11 @@ class Runtime {
 
   HRESULT add_transport_provider(std::shared_ptr<TransportProvider> provider);
 
-  // Logs on to the in-memory store called name, creating it on first use.
-  // The store's messages live as long as the runtime.
-  HRESULT open_store(const std::string& name, std::shared_ptr<Opener>& opener);
+  // Logs on to the store called name. On first use the store is created
+  // with storage, or in memory when storage is null; later logons share it
+  // and ignore storage. The store's messages live as long as the runtime.
+  HRESULT open_store(const std::string& name, std::shared_ptr<Opener>& opener,
+                     std::unique_ptr<MessageStore> storage = nullptr);
 
   // Every opener still logged on, in opening order (for diagnostics and tests).
   std::vector<std::shared_ptr<Opener>> openers() const;
@@ -115,6 +119,8 @@ class Runtime {
   std::uint64_t next_opener_id_ = 1;
   Stage stage_ = Stage::Running;
   bool shutdown_done_ = false;
+  std::atomic<bool> stopped_{false};
+  std::mutex stopped_mutex_;  // Serialises invoke() after shutdown.
   bool advancing_ = false;
 };
 

@@ -20,13 +20,20 @@
 #endif
 #define UVMAPI_EXTERN extern UVMAPI_EXPORT
 
+/* Casts that stay quiet under C++'s -Wold-style-cast. */
+#ifdef __cplusplus
+#  define UVMAPI_CAST_(type, value) (static_cast<type>(value))
+#else
+#  define UVMAPI_CAST_(type, value) ((type)(value))
+#endif
+
 /* 32-bit, as in MAPI (negative means failure). */
 typedef int32_t uvmapi_hresult;
-#define UVMAPI_FAILED(hr) ((uvmapi_hresult)(hr) < 0)
-#define UVMAPI_SUCCEEDED(hr) ((uvmapi_hresult)(hr) >= 0)
-#define UVMAPI_HR(bits) ((uvmapi_hresult)(uint32_t)(bits))
+#define UVMAPI_FAILED(hr) (UVMAPI_CAST_(uvmapi_hresult, hr) < 0)
+#define UVMAPI_SUCCEEDED(hr) (UVMAPI_CAST_(uvmapi_hresult, hr) >= 0)
+#define UVMAPI_HR(bits) UVMAPI_CAST_(uvmapi_hresult, UVMAPI_CAST_(uint32_t, bits))
 
-#define UVMAPI_S_OK ((uvmapi_hresult)0)
+#define UVMAPI_S_OK UVMAPI_CAST_(uvmapi_hresult, 0)
 #ifndef S_OK
 #  define S_OK UVMAPI_S_OK
 #endif
@@ -61,6 +68,10 @@ typedef int32_t uvmapi_hresult;
 #endif
 #ifndef MAPI_E_UNABLE_TO_ABORT
 #  define MAPI_E_UNABLE_TO_ABORT UVMAPI_HR(0x80040114)
+#endif
+/* QueryInterface for an interface the object does not have (COM's E_NOINTERFACE). */
+#ifndef MAPI_E_INTERFACE_NOT_SUPPORTED
+#  define MAPI_E_INTERFACE_NOT_SUPPORTED UVMAPI_HR(0x80004002)
 #endif
 #ifndef MAPI_E_TIMEOUT
 #  define MAPI_E_TIMEOUT UVMAPI_HR(0x80040401)

@@ -85,7 +85,8 @@ UVMAPI_EXTERN const uvmapi_iid uvmapi_iid_store_provider;
 UVMAPI_EXTERN const uvmapi_iid uvmapi_iid_support;
 
 /* Logs on to the provider's store under name. The runtime holds a reference
- * to provider until the store is logged off. A second logon with the same
+ * to provider until it is destroyed: the store's messages outlive its logons,
+ * as a built-in store's do. A second logon with the same
  * name and provider shares the store (the shared-store rule applies); the
  * same name with another provider, or a built-in store's name, is refused
  * with MAPI_E_INVALID_PARAMETER. */

@@ -9,6 +9,13 @@
 #define UVMAPI_VERSION_MAJOR 1
 #define UVMAPI_VERSION_MINOR 0
 #define UVMAPI_VERSION_PATCH 0
+#define UVMAPI_STRINGIFY_(x) #x
+#define UVMAPI_STRINGIFY(x) UVMAPI_STRINGIFY_(x)
+/* "1.0.0" */
+#define UVMAPI_VERSION_STRING                                           \
+  UVMAPI_STRINGIFY(UVMAPI_VERSION_MAJOR)                                \
+  "." UVMAPI_STRINGIFY(UVMAPI_VERSION_MINOR) "." UVMAPI_STRINGIFY( \
+      UVMAPI_VERSION_PATCH)
 /* 0xMMmmpp: comparable with < and >. */
 #define UVMAPI_VERSION_HEX \
   ((UVMAPI_VERSION_MAJOR << 16) | (UVMAPI_VERSION_MINOR << 8) | UVMAPI_VERSION_PATCH)

@@ -1,0 +1,87 @@
+// What every exported function shares: the exception barrier, handle
+// lookups that report misuse, running work on the loop thread, and the
+// conversions between the ABI's structs and the core's.
+#ifndef UVMAPI_CAPI_API_H
+#define UVMAPI_CAPI_API_H
+
+#include <exception>
+#include <functional>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "handles.h"
+#include "logoff_ticket.h"
+#include "message.h"
+
+namespace uvmapi::capi {
+
+// Runs body and returns its HRESULT. No exception leaves: memory exhaustion
+// becomes MAPI_E_NOT_ENOUGH_MEMORY, anything else MAPI_E_CALL_FAILED. On
+// success the thread's last error is cleared.
+template <typename Body>
+uvmapi_hresult guard(Body&& body) noexcept {
+  HRESULT result;
+  try {
+    result = body();
+  } catch (const std::bad_alloc&) {
+    result = fail(MAPI_E_NOT_ENOUGH_MEMORY, "out of memory");
+  } catch (const std::exception& error) {
+    result = fail(MAPI_E_CALL_FAILED, std::string("internal error: ") + error.what());
+  } catch (...) {
+    result = fail(MAPI_E_CALL_FAILED, "internal error");
+  }
+  if (!failed(result)) clear_last_error();
+  return result;
+}
+
+inline HRESULT null_argument(const char* name) {
+  return fail(MAPI_E_INVALID_PARAMETER, std::string(name) + " is NULL");
+}
+
+// Finds the live handle of type T under key, or fails: NULL is an invalid
+// parameter; anything else that is not a live T (released, foreign, another
+// kind) is an invalid object.
+template <typename T>
+HRESULT lookup(const void* key, const char* name, std::shared_ptr<T>& handle) {
+  if (key == nullptr) return null_argument(name);
+  handle = find<T>(key);
+  if (!handle) {
+    return fail(MAPI_E_INVALID_OBJECT, std::string(name) +
+                                           " is not a live handle of its kind (released, "
+                                           "foreign, or of another type)");
+  }
+  return S_OK;
+}
+
+// The runtime of a handle, or MAPI_E_INVALID_OBJECT once it is destroyed.
+HRESULT live_runtime(const RuntimeHandle& handle, std::shared_ptr<Runtime>& runtime);
+
+// Runs work on the runtime's loop thread (at once when already there) and
+// returns its HRESULT, with its last error carried to this thread.
+HRESULT on_loop(Runtime& runtime, const std::function<HRESULT()>& work);
+
+// Blocking calls refuse the loop thread: it would wait for itself.
+HRESULT refuse_loop_thread(const Runtime& runtime, const char* call);
+
+// ABI message -> core message, validating every field.
+HRESULT read_message(const uvmapi_message* in, Message& out);
+
+// Core message -> ABI message. The view points into message, which must
+// outlive it.
+class MessageView {
+ public:
+  explicit MessageView(const Message& message);
+  const uvmapi_message* get() const { return &view_; }
+
+ private:
+  std::vector<const char*> recipients_;
+  uvmapi_message view_;
+};
+
+uvmapi_logoff_outcome to_outcome(const LogoffReport& report);
+
+}  // namespace uvmapi::capi
+
+#endif

@@ -1,0 +1,78 @@
+#include "handles.h"
+
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+namespace uvmapi::capi {
+
+namespace {
+
+// How many released handles stay allocated. A pointer released this many
+// handles ago may have been reused; before that, a call through it fails cleanly.
+constexpr std::size_t kQuarantine = 4096;
+
+struct Registry {
+  std::mutex mutex;
+  std::unordered_map<const void*, std::shared_ptr<Handle>> live;
+  std::deque<std::shared_ptr<Handle>> quarantine;
+
+  // Returns the handle that falls out of the quarantine, for the caller to
+  // drop after unlocking: a handle's destructor may call into the host.
+  std::shared_ptr<Handle> quarantine_locked(std::shared_ptr<Handle> handle) {
+    quarantine.push_back(std::move(handle));
+    if (quarantine.size() <= kQuarantine) return nullptr;
+    auto evicted = std::move(quarantine.front());
+    quarantine.pop_front();
+    return evicted;
+  }
+};
+
+Registry& registry() {
+  // Never destroyed: handles may be released from static destructors of the host.
+  static Registry* instance = new Registry;
+  return *instance;
+}
+
+}  // namespace
+
+void register_handle(std::shared_ptr<Handle> handle) {
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  reg.live[handle->key()] = std::move(handle);
+}
+
+std::shared_ptr<Handle> find_handle(const void* key, Kind kind) {
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  auto it = reg.live.find(key);
+  if (it == reg.live.end() || it->second->kind() != kind) return nullptr;
+  return it->second;
+}
+
+void retire_handle(const void* key) {
+  Registry& reg = registry();
+  std::shared_ptr<Handle> evicted;
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  auto it = reg.live.find(key);
+  if (it == reg.live.end()) return;
+  evicted = reg.quarantine_locked(std::move(it->second));
+  reg.live.erase(it);
+  // evicted is declared before the lock, so it is destroyed after unlocking.
+}
+
+void retire_handles_of(const Handle* runtime) {
+  Registry& reg = registry();
+  std::vector<std::shared_ptr<Handle>> evicted;
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  for (auto it = reg.live.begin(); it != reg.live.end();) {
+    if (it->second->owner() == runtime) {
+      evicted.push_back(reg.quarantine_locked(std::move(it->second)));
+      it = reg.live.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace uvmapi::capi

@@ -1,0 +1,69 @@
+// Handles the C ABI gives out, and the registry that tells a live handle
+// from a released, foreign or wrong-kind pointer without dereferencing it.
+//
+// Every handle is registered under the address the host holds. A released
+// handle leaves the registry at once, but its memory is kept in a quarantine
+// of the most recently released handles, so a late call through its vtable
+// still lands in our code and fails cleanly.
+#ifndef UVMAPI_CAPI_HANDLES_H
+#define UVMAPI_CAPI_HANDLES_H
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "runtime.h"
+#include "uvmapi/uvmapi.h"
+
+namespace uvmapi::capi {
+
+enum class Kind { Runtime, Store, Support, XpSupport };
+
+struct Handle {
+  virtual ~Handle() = default;
+  virtual Kind kind() const = 0;
+  // The address the host holds, under which the handle is registered.
+  virtual const void* key() const = 0;
+  // The runtime the handle belongs to; null for the runtime handle itself.
+  virtual const Handle* owner() const { return nullptr; }
+};
+
+// The runtime handle. Calls copy the Runtime out under the mutex, so a
+// concurrent destroy cannot free it under them.
+struct RuntimeHandle final : Handle {
+  static constexpr Kind kKind = Kind::Runtime;
+  Kind kind() const override { return kKind; }
+  const void* key() const override { return this; }
+
+  std::shared_ptr<Runtime> get() const {
+    std::lock_guard<std::mutex> lock(mutex);
+    return runtime;
+  }
+
+  mutable std::mutex mutex;
+  std::shared_ptr<Runtime> runtime;
+  uvmapi_logoff_callback on_logoff = nullptr;
+  void* on_logoff_context = nullptr;
+  // Which store names belong to host providers (loop thread only): a name
+  // maps to its provider, or to null for a built-in store.
+  std::map<std::string, uvmapi_store_provider*> store_kinds;
+};
+
+void register_handle(std::shared_ptr<Handle> handle);
+// The live handle registered under key with that kind, or null.
+std::shared_ptr<Handle> find_handle(const void* key, Kind kind);
+// Takes the handle out of the registry; its memory goes to the quarantine.
+void retire_handle(const void* key);
+// Retires every live handle that belongs to runtime (it is being destroyed).
+void retire_handles_of(const Handle* runtime);
+
+template <typename T>
+std::shared_ptr<T> find(const void* key) {
+  return std::static_pointer_cast<T>(find_handle(key, T::kKind));
+}
+
+}  // namespace uvmapi::capi
+
+#endif

@@ -1,0 +1,54 @@
+// The handle behind uvmapi_store (built-in stores) and uvmapi_support (host
+// store providers): both are one opener of a store in the core.
+#ifndef UVMAPI_CAPI_STORE_HANDLE_H
+#define UVMAPI_CAPI_STORE_HANDLE_H
+
+#include "api.h"
+#include "opener.h"
+
+namespace uvmapi::capi {
+
+// Iface is the public struct whose address the host holds.
+template <typename Iface, Kind K>
+struct OpenerHandle final : Handle {
+  static constexpr Kind kKind = K;
+  Kind kind() const override { return kKind; }
+  const void* key() const override { return &iface; }
+  const Handle* owner() const override { return runtime.get(); }
+
+  Iface iface{};
+  std::shared_ptr<RuntimeHandle> runtime;
+  std::shared_ptr<Opener> opener;
+};
+
+using StoreHandle = OpenerHandle<uvmapi_store, Kind::Store>;
+using SupportHandle = OpenerHandle<uvmapi_support, Kind::Support>;
+
+// Finds the handle and its live runtime.
+template <typename H>
+HRESULT lookup_opener(const void* key, const char* name, std::shared_ptr<H>& handle,
+                      std::shared_ptr<Runtime>& runtime) {
+  if (HRESULT result = lookup(key, name, handle); failed(result)) return result;
+  return live_runtime(*handle->runtime, runtime);
+}
+
+// Counts one reference down on the loop thread; at zero the opener logs off
+// (the core decides how) and the handle is retired. ticket, if given,
+// receives the logoff that the release started.
+template <typename H>
+HRESULT release_opener(H& handle, Runtime& runtime, std::uint32_t* count,
+                       std::shared_ptr<LogoffTicket>* ticket = nullptr) {
+  std::uint32_t left = 0;
+  HRESULT result = on_loop(runtime, [&] {
+    left = handle.opener->release(ticket);
+    return S_OK;
+  });
+  if (failed(result)) return result;
+  if (left == 0) retire_handle(handle.key());
+  if (count) *count = left;
+  return S_OK;
+}
+
+}  // namespace uvmapi::capi
+
+#endif
