@@ -8,6 +8,9 @@
 // returns, then lets the transport finish whatever it still may (complete
 // sends, commit receives, take the queue), waits for the final outcome and
 // checks where every message ended.
+#include <fstream>
+#include <sstream>
+
 #include "harness.h"
 
 namespace uvmapi::test {
@@ -212,5 +215,79 @@ void run_case(std::uint32_t flag, std::uint32_t state, bool shared, const Expect
   }
 
 UVMAPI_MATRIX(UVMAPI_MATRIX_CASES)
+
+namespace {
+
+std::string letters(std::uint32_t flags) {
+  std::string out;
+  for (auto [bit, letter] : {std::pair{C, 'C'}, {I, 'I'}, {O, 'O'}, {Q, 'Q'}}) {
+    if ((flags & bit) == 0) continue;
+    if (!out.empty()) out += '|';
+    out += letter;
+  }
+  return out.empty() ? "-" : out;
+}
+
+const char* tsv_place(Place place) {
+  switch (place) {
+    case Place::Inbox:
+      return "inbox";
+    case Place::Source:
+      return "source";
+    case Place::SentItems:
+      return "sent";
+    case Place::Outbox:
+      return "outbox";
+    case Place::None:
+      return "-";
+  }
+  return "?";
+}
+
+// One case as a line of tests/cases/logoff_cases.tsv.
+std::string tsv_line(const char* flag, std::uint32_t state, bool shared, const Expected& e) {
+  const char* when = e.released == When::Return  ? "return"
+                     : e.released == When::Final ? "final"
+                                                 : "never";
+  auto placed = [&](std::uint32_t bit, Place place) {
+    return (state & bit) ? tsv_place(place) : "-";
+  };
+  std::ostringstream line;
+  line << flag << '\t' << letters(state) << '\t' << (shared ? "shared" : "sole") << '\t'
+       << letters(e.at_return) << '\t' << letters(e.at_final) << '\t' << when << '\t'
+       << placed(I, e.i) << '\t' << placed(O, e.o) << '\t' << placed(Q, e.q);
+  return line.str();
+}
+
+}  // namespace
+
+// The other languages run the cases of tests/cases/logoff_cases.tsv; this
+// keeps that file and the table above from drifting apart.
+TEST_CASE("the shared case list agrees with the conformance table") {
+  std::vector<std::string> expected;
+#define UVMAPI_MATRIX_LINES(FLAG, STATE, RET, FIN, WHEN, PI, PO, PQ) \
+  expected.push_back(tsv_line(#FLAG, STATE, false, Expected{RET, FIN, When::WHEN, PI, PO, PQ}));
+  UVMAPI_MATRIX(UVMAPI_MATRIX_LINES)
+#undef UVMAPI_MATRIX_LINES
+#define UVMAPI_MATRIX_LINES(FLAG, STATE, RET, FIN, WHEN, PI, PO, PQ) \
+  expected.push_back(tsv_line(#FLAG, STATE, true, kShared));
+  UVMAPI_MATRIX(UVMAPI_MATRIX_LINES)
+#undef UVMAPI_MATRIX_LINES
+
+  std::ifstream file(UVMAPI_CASES_FILE);
+  REQUIRE(file.good());
+  std::vector<std::string> listed;
+  std::string line;
+  bool header = true;
+  while (std::getline(file, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header) {
+      header = false;  // The column names.
+      continue;
+    }
+    listed.push_back(line);
+  }
+  CHECK(listed == expected);
+}
 
 }  // namespace uvmapi::test
