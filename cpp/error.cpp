@@ -71,7 +71,7 @@ std::string logoff_flags_name(std::uint32_t flags) {
   return out.empty() ? "0" : out;
 }
 
-std::string hresult_name(HRESULT hr) {
+const char* known_hresult_name(HRESULT hr) {
   switch (hr) {
     case S_OK:
       return "S_OK";
@@ -97,7 +97,14 @@ std::string hresult_name(HRESULT hr) {
       return "MAPI_E_UNABLE_TO_ABORT";
     case MAPI_E_TIMEOUT:
       return "MAPI_E_TIMEOUT";
+    case MAPI_E_INTERFACE_NOT_SUPPORTED:
+      return "MAPI_E_INTERFACE_NOT_SUPPORTED";
   }
+  return nullptr;
+}
+
+std::string hresult_name(HRESULT hr) {
+  if (const char* name = known_hresult_name(hr)) return name;
   char text[16];
   std::snprintf(text, sizeof text, "0x%08x", static_cast<std::uint32_t>(hr));
   return text;

@@ -21,6 +21,9 @@ void clear_last_error();
 // A readable name for a flag set such as "LOGOFF_COMPLETE|LOGOFF_OUTBOUND_QUEUE",
 // used in logs, the demo and test failure messages.
 std::string logoff_flags_name(std::uint32_t flags);
+// "MAPI_E_BUSY" for the codes of the contract, null for others.
+const char* known_hresult_name(HRESULT hr);
+// As known_hresult_name, or the code in hex.
 std::string hresult_name(HRESULT hr);
 
 }  // namespace uvmapi

@@ -4,6 +4,7 @@
 #ifndef UVMAPI_CAPI_API_H
 #define UVMAPI_CAPI_API_H
 
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <new>
@@ -81,6 +82,35 @@ class MessageView {
 };
 
 uvmapi_logoff_outcome to_outcome(const LogoffReport& report);
+
+// QueryInterface of a handle that has IUnknown and one interface of its own:
+// on a match add_ref takes the new reference and *object is self.
+template <typename H>
+HRESULT query_interface(void* self, const char* name, const uvmapi_iid* iid, const uvmapi_iid& own,
+                        void** object, const std::function<HRESULT()>& add_ref) {
+  std::shared_ptr<H> handle;
+  if (HRESULT result = lookup(self, name, handle); failed(result)) return result;
+  if (iid == nullptr) return null_argument("iid");
+  if (object == nullptr) return null_argument("object");
+  *object = nullptr;
+  if (std::memcmp(iid, &uvmapi_iid_unknown, sizeof *iid) != 0 &&
+      std::memcmp(iid, &own, sizeof *iid) != 0) {
+    return fail(MAPI_E_INTERFACE_NOT_SUPPORTED,
+                std::string("a ") + name + " has only IUnknown and its own interface");
+  }
+  if (HRESULT result = add_ref(); failed(result)) return result;
+  *object = self;
+  return S_OK;
+}
+
+// The AddRef/Release vtable slots, which return the count, over the flat
+// functions, which return an HRESULT and the count through a pointer.
+template <typename Self, uvmapi_hresult (*Flat)(Self*, std::uint32_t*)>
+std::uint32_t counted(Self* self) {
+  std::uint32_t count = 0;
+  Flat(self, &count);
+  return count;
+}
 
 }  // namespace uvmapi::capi
 

@@ -39,37 +39,9 @@ const char* uvmapi_last_error_message(void) {
 }
 
 const char* uvmapi_hresult_name(uvmapi_hresult hr) {
-  // Static storage for every code, known or not: one slot per thread for
-  // the hex spelling of unknown codes.
+  if (const char* name = known_hresult_name(hr)) return name;
+  // Unknown codes are spelled in hex, in a per-thread buffer.
   thread_local std::string unknown;
-  switch (hr) {
-    case S_OK:
-      return "S_OK";
-    case MAPI_E_CALL_FAILED:
-      return "MAPI_E_CALL_FAILED";
-    case MAPI_E_NOT_ENOUGH_MEMORY:
-      return "MAPI_E_NOT_ENOUGH_MEMORY";
-    case MAPI_E_INVALID_PARAMETER:
-      return "MAPI_E_INVALID_PARAMETER";
-    case MAPI_E_NO_SUPPORT:
-      return "MAPI_E_NO_SUPPORT";
-    case MAPI_E_UNKNOWN_FLAGS:
-      return "MAPI_E_UNKNOWN_FLAGS";
-    case MAPI_E_INVALID_OBJECT:
-      return "MAPI_E_INVALID_OBJECT";
-    case MAPI_E_BUSY:
-      return "MAPI_E_BUSY";
-    case MAPI_E_NOT_FOUND:
-      return "MAPI_E_NOT_FOUND";
-    case MAPI_E_USER_CANCEL:
-      return "MAPI_E_USER_CANCEL";
-    case MAPI_E_UNABLE_TO_ABORT:
-      return "MAPI_E_UNABLE_TO_ABORT";
-    case MAPI_E_TIMEOUT:
-      return "MAPI_E_TIMEOUT";
-    case MAPI_E_INTERFACE_NOT_SUPPORTED:
-      return "MAPI_E_INTERFACE_NOT_SUPPORTED";
-  }
   unknown = hresult_name(hr);
   return unknown.c_str();
 }

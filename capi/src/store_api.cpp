@@ -53,23 +53,18 @@ uvmapi_message_data* copy_out(const Message& message) {
   return data;
 }
 
-uvmapi_hresult store_query_interface(uvmapi_store* self, const uvmapi_iid* iid, void** object);
-uint32_t store_add_ref(uvmapi_store* self) {
-  uint32_t count = 0;
-  uvmapi_store_add_ref(self, &count);
-  return count;
-}
-uint32_t store_release(uvmapi_store* self) {
-  uint32_t count = 0;
-  uvmapi_store_release(self, &count);
-  return count;
+uvmapi_hresult store_query_interface(uvmapi_store* self, const uvmapi_iid* iid, void** object) {
+  return guard([&] {
+    return query_interface<StoreHandle>(self, "store", iid, uvmapi_iid_store, object,
+                                        [&] { return uvmapi_store_add_ref(self, nullptr); });
+  });
 }
 
 const uvmapi_store_vtbl kStoreVtbl = {
     UVMAPI_STORE_VTBL_VERSION,
     store_query_interface,
-    store_add_ref,
-    store_release,
+    counted<uvmapi_store, uvmapi_store_add_ref>,
+    counted<uvmapi_store, uvmapi_store_release>,
     uvmapi_store_logoff,
     uvmapi_store_submit,
     uvmapi_store_folder_count,
@@ -78,33 +73,9 @@ const uvmapi_store_vtbl kStoreVtbl = {
     uvmapi_store_activity,
 };
 
-uvmapi_hresult store_query_interface(uvmapi_store* self, const uvmapi_iid* iid, void** object) {
-  return guard([&]() -> HRESULT {
-    std::shared_ptr<StoreHandle> handle;
-    if (HRESULT result = lookup(self, "store", handle); failed(result)) return result;
-    if (iid == nullptr) return null_argument("iid");
-    if (object == nullptr) return null_argument("object");
-    *object = nullptr;
-    if (std::memcmp(iid, &uvmapi_iid_unknown, sizeof *iid) != 0 &&
-        std::memcmp(iid, &uvmapi_iid_store, sizeof *iid) != 0) {
-      return fail(MAPI_E_INTERFACE_NOT_SUPPORTED,
-                  "a store has only IUnknown and the store interface");
-    }
-    if (HRESULT result = uvmapi_store_add_ref(self, nullptr); failed(result)) return result;
-    *object = self;
-    return S_OK;
-  });
-}
-
-// Runs fn(opener) on the loop thread for a live store handle.
 template <typename Fn>
 HRESULT with_store(uvmapi_store* store, Fn&& fn) {
-  std::shared_ptr<StoreHandle> handle;
-  std::shared_ptr<Runtime> runtime;
-  if (HRESULT result = lookup_opener(store, "store", handle, runtime); failed(result)) {
-    return result;
-  }
-  return on_loop(*runtime, [&] { return fn(*handle->opener); });
+  return with_opener<StoreHandle>(store, "store", std::forward<Fn>(fn));
 }
 
 // StoreLogoff(flag) and the release of the caller's last reference. The
@@ -183,24 +154,11 @@ uvmapi_hresult uvmapi_store_open(uvmapi_runtime* runtime, const uvmapi_store_opt
 }
 
 uvmapi_hresult uvmapi_store_add_ref(uvmapi_store* store, uint32_t* count) {
-  return guard([&]() -> HRESULT {
-    return with_store(store, [&](Opener& opener) -> HRESULT {
-      if (HRESULT result = opener.add_ref(); failed(result)) return result;
-      if (count) *count = opener.refs();
-      return S_OK;
-    });
-  });
+  return guard([&] { return opener_add_ref<StoreHandle>(store, "store", count); });
 }
 
 uvmapi_hresult uvmapi_store_release(uvmapi_store* store, uint32_t* count) {
-  return guard([&]() -> HRESULT {
-    std::shared_ptr<StoreHandle> handle;
-    std::shared_ptr<Runtime> runtime;
-    if (HRESULT result = lookup_opener(store, "store", handle, runtime); failed(result)) {
-      return result;
-    }
-    return release_opener(*handle, *runtime, count);
-  });
+  return guard([&] { return opener_release<StoreHandle>(store, "store", count); });
 }
 
 uvmapi_hresult uvmapi_store_logoff(uvmapi_store* store, uint32_t* flags) {
@@ -212,16 +170,7 @@ uvmapi_hresult uvmapi_store_logoff(uvmapi_store* store, uint32_t* flags) {
 
 uvmapi_hresult uvmapi_store_submit(uvmapi_store* store, const uvmapi_message* message,
                                    uint64_t* id) {
-  return guard([&]() -> HRESULT {
-    Message parsed;
-    if (HRESULT result = read_message(message, parsed); failed(result)) return result;
-    return with_store(store, [&](Opener& opener) -> HRESULT {
-      MessageId submitted = 0;
-      if (HRESULT result = opener.submit(parsed, submitted); failed(result)) return result;
-      if (id) *id = submitted;
-      return S_OK;
-    });
-  });
+  return guard([&] { return opener_submit<StoreHandle>(store, "store", message, id); });
 }
 
 uvmapi_hresult uvmapi_store_folder_count(uvmapi_store* store, uvmapi_folder folder,
@@ -270,10 +219,7 @@ uvmapi_hresult uvmapi_store_read(uvmapi_store* store, uint64_t id, uvmapi_messag
 }
 
 uvmapi_hresult uvmapi_store_activity(uvmapi_store* store, uint32_t* activity) {
-  return guard([&]() -> HRESULT {
-    if (activity == nullptr) return null_argument("activity");
-    return with_store(store, [&](Opener& opener) { return opener.activity(*activity); });
-  });
+  return guard([&] { return opener_activity<StoreHandle>(store, "store", activity); });
 }
 
 void uvmapi_message_free(uvmapi_message_data* message) {

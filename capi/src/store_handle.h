@@ -49,6 +49,52 @@ HRESULT release_opener(H& handle, Runtime& runtime, std::uint32_t* count,
   return S_OK;
 }
 
+// Runs fn(opener) on the loop thread for a live handle of type H.
+template <typename H, typename Fn>
+HRESULT with_opener(const void* key, const char* name, Fn&& fn) {
+  std::shared_ptr<H> handle;
+  std::shared_ptr<Runtime> runtime;
+  if (HRESULT result = lookup_opener(key, name, handle, runtime); failed(result)) return result;
+  return on_loop(*runtime, [&] { return fn(*handle->opener); });
+}
+
+// The calls a store and a support object share, as both are one opener.
+template <typename H>
+HRESULT opener_add_ref(const void* key, const char* name, std::uint32_t* count) {
+  return with_opener<H>(key, name, [&](Opener& opener) -> HRESULT {
+    if (HRESULT result = opener.add_ref(); failed(result)) return result;
+    if (count) *count = opener.refs();
+    return S_OK;
+  });
+}
+
+template <typename H>
+HRESULT opener_release(const void* key, const char* name, std::uint32_t* count) {
+  std::shared_ptr<H> handle;
+  std::shared_ptr<Runtime> runtime;
+  if (HRESULT result = lookup_opener(key, name, handle, runtime); failed(result)) return result;
+  return release_opener(*handle, *runtime, count);
+}
+
+template <typename H>
+HRESULT opener_submit(const void* key, const char* name, const uvmapi_message* message,
+                      std::uint64_t* id) {
+  Message parsed;
+  if (HRESULT result = read_message(message, parsed); failed(result)) return result;
+  return with_opener<H>(key, name, [&](Opener& opener) -> HRESULT {
+    MessageId submitted = 0;
+    if (HRESULT result = opener.submit(parsed, submitted); failed(result)) return result;
+    if (id) *id = submitted;
+    return S_OK;
+  });
+}
+
+template <typename H>
+HRESULT opener_activity(const void* key, const char* name, std::uint32_t* activity) {
+  if (activity == nullptr) return null_argument("activity");
+  return with_opener<H>(key, name, [&](Opener& opener) { return opener.activity(*activity); });
+}
+
 }  // namespace uvmapi::capi
 
 #endif

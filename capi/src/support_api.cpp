@@ -83,51 +83,21 @@ bool provider_vtable_ok(const uvmapi_store_provider* provider) {
 }
 
 uvmapi_hresult support_query_interface(uvmapi_support* self, const uvmapi_iid* iid, void** object) {
-  return guard([&]() -> HRESULT {
-    std::shared_ptr<SupportHandle> handle;
-    if (HRESULT result = lookup(self, "support", handle); failed(result)) return result;
-    if (iid == nullptr) return null_argument("iid");
-    if (object == nullptr) return null_argument("object");
-    *object = nullptr;
-    if (std::memcmp(iid, &uvmapi_iid_unknown, sizeof *iid) != 0 &&
-        std::memcmp(iid, &uvmapi_iid_support, sizeof *iid) != 0) {
-      return fail(MAPI_E_INTERFACE_NOT_SUPPORTED, "a support object has only IUnknown and itself");
-    }
-    if (HRESULT result = uvmapi_support_add_ref(self, nullptr); failed(result)) return result;
-    *object = self;
-    return S_OK;
+  return guard([&] {
+    return query_interface<SupportHandle>(self, "support", iid, uvmapi_iid_support, object,
+                                          [&] { return uvmapi_support_add_ref(self, nullptr); });
   });
-}
-uint32_t support_add_ref(uvmapi_support* self) {
-  uint32_t count = 0;
-  uvmapi_support_add_ref(self, &count);
-  return count;
-}
-uint32_t support_release(uvmapi_support* self) {
-  uint32_t count = 0;
-  uvmapi_support_release(self, &count);
-  return count;
 }
 
 const uvmapi_support_vtbl kSupportVtbl = {
     UVMAPI_SUPPORT_VTBL_VERSION,
     support_query_interface,
-    support_add_ref,
-    support_release,
+    counted<uvmapi_support, uvmapi_support_add_ref>,
+    counted<uvmapi_support, uvmapi_support_release>,
     uvmapi_support_store_logoff_transports,
     uvmapi_support_submit,
     uvmapi_support_activity,
 };
-
-template <typename Fn>
-HRESULT with_support(uvmapi_support* support, Fn&& fn) {
-  std::shared_ptr<SupportHandle> handle;
-  std::shared_ptr<Runtime> runtime;
-  if (HRESULT result = lookup_opener(support, "support", handle, runtime); failed(result)) {
-    return result;
-  }
-  return on_loop(*runtime, [&] { return fn(*handle->opener); });
-}
 
 }  // namespace
 
@@ -174,24 +144,11 @@ uvmapi_hresult uvmapi_runtime_logon_store_provider(uvmapi_runtime* runtime, cons
 }
 
 uvmapi_hresult uvmapi_support_add_ref(uvmapi_support* support, uint32_t* count) {
-  return guard([&]() -> HRESULT {
-    return with_support(support, [&](Opener& opener) -> HRESULT {
-      if (HRESULT result = opener.add_ref(); failed(result)) return result;
-      if (count) *count = opener.refs();
-      return S_OK;
-    });
-  });
+  return guard([&] { return opener_add_ref<SupportHandle>(support, "support", count); });
 }
 
 uvmapi_hresult uvmapi_support_release(uvmapi_support* support, uint32_t* count) {
-  return guard([&]() -> HRESULT {
-    std::shared_ptr<SupportHandle> handle;
-    std::shared_ptr<Runtime> runtime;
-    if (HRESULT result = lookup_opener(support, "support", handle, runtime); failed(result)) {
-      return result;
-    }
-    return release_opener(*handle, *runtime, count);
-  });
+  return guard([&] { return opener_release<SupportHandle>(support, "support", count); });
 }
 
 uvmapi_hresult uvmapi_support_store_logoff_transports(uvmapi_support* support, uint32_t* flags) {
@@ -234,23 +191,11 @@ uvmapi_hresult uvmapi_support_store_logoff_transports(uvmapi_support* support, u
 
 uvmapi_hresult uvmapi_support_submit(uvmapi_support* support, const uvmapi_message* message,
                                      uint64_t* id) {
-  return guard([&]() -> HRESULT {
-    Message parsed;
-    if (HRESULT result = read_message(message, parsed); failed(result)) return result;
-    return with_support(support, [&](Opener& opener) -> HRESULT {
-      MessageId submitted = 0;
-      if (HRESULT result = opener.submit(parsed, submitted); failed(result)) return result;
-      if (id) *id = submitted;
-      return S_OK;
-    });
-  });
+  return guard([&] { return opener_submit<SupportHandle>(support, "support", message, id); });
 }
 
 uvmapi_hresult uvmapi_support_activity(uvmapi_support* support, uint32_t* activity) {
-  return guard([&]() -> HRESULT {
-    if (activity == nullptr) return null_argument("activity");
-    return with_support(support, [&](Opener& opener) { return opener.activity(*activity); });
-  });
+  return guard([&] { return opener_activity<SupportHandle>(support, "support", activity); });
 }
 
 }  // extern "C"

@@ -112,38 +112,18 @@ HRESULT with_link(uvmapi_xpsupport* support, Fn&& fn) {
 }
 
 uvmapi_hresult xp_query_interface(uvmapi_xpsupport* self, const uvmapi_iid* iid, void** object) {
-  return guard([&]() -> HRESULT {
-    std::shared_ptr<XpSupportHandle> handle;
-    if (HRESULT result = lookup(self, "support", handle); failed(result)) return result;
-    if (iid == nullptr) return null_argument("iid");
-    if (object == nullptr) return null_argument("object");
-    *object = nullptr;
-    if (std::memcmp(iid, &uvmapi_iid_unknown, sizeof *iid) != 0 &&
-        std::memcmp(iid, &uvmapi_iid_xpsupport, sizeof *iid) != 0) {
-      return fail(MAPI_E_INTERFACE_NOT_SUPPORTED,
-                  "a transport support object has only IUnknown and itself");
-    }
-    ++handle->refs;
-    *object = self;
-    return S_OK;
+  return guard([&] {
+    return query_interface<XpSupportHandle>(
+        self, "support", iid, uvmapi_iid_xpsupport, object,
+        [&] { return uvmapi_xpsupport_add_ref(self, nullptr); });
   });
-}
-uint32_t xp_add_ref(uvmapi_xpsupport* self) {
-  uint32_t count = 0;
-  uvmapi_xpsupport_add_ref(self, &count);
-  return count;
-}
-uint32_t xp_release(uvmapi_xpsupport* self) {
-  uint32_t count = 0;
-  uvmapi_xpsupport_release(self, &count);
-  return count;
 }
 
 const uvmapi_xpsupport_vtbl HostTransportProvider::kXpSupportVtbl = {
     UVMAPI_XPSUPPORT_VTBL_VERSION,
     xp_query_interface,
-    xp_add_ref,
-    xp_release,
+    counted<uvmapi_xpsupport, uvmapi_xpsupport_add_ref>,
+    counted<uvmapi_xpsupport, uvmapi_xpsupport_release>,
     uvmapi_xpsupport_complete_send,
     uvmapi_xpsupport_begin_inbound,
     uvmapi_xpsupport_commit_inbound,
