@@ -29,6 +29,13 @@ std::uint32_t Opener::release(std::shared_ptr<LogoffTicket>* ticket) {
   // Only an opener at rest starts a logoff here: one already logging off
   // stands for this release, and a released or kept one has had its call.
   if (state_ != State::Open) return 0;
+  // A store provider's own StoreLogoffTransports already ran and did not
+  // log off: that was this opener's call, so the runtime keeps it, as it
+  // keeps a built-in store whose last release's logoff did not happen.
+  if (logoff_transports_calls_ > 0) {
+    state_ = State::Kept;
+    return 0;
+  }
   std::shared_ptr<LogoffTicket> started;
   std::uint32_t flag = saved_flag_ != 0 ? saved_flag_ : LOGOFF_ABORT;
   // The logoff may release us and drop support_ while the call runs.

@@ -188,7 +188,9 @@ void Runtime::begin_shutdown() {
   stage_ = Stage::LoggingOff;
   // Each opener still referenced ends as its last release would have ended it.
   for (const auto& opener : openers()) {
-    if (opener->state() != Opener::State::Open) continue;
+    // An opener whose StoreLogoffTransports already ran (a store provider's
+    // own call that did not log off) is ended by force below instead.
+    if (opener->state() != Opener::State::Open || opener->logoff_transports_calls() > 0) continue;
     std::shared_ptr<StoreSupport> support;
     if (failed(opener->support(support))) continue;
     std::uint32_t flag = opener->saved_flag() != 0 ? opener->saved_flag() : LOGOFF_ABORT;

@@ -239,6 +239,30 @@ TEST_CASE("a logoff that did not happen leaves the opener usable and can be retr
   CHECK(harness.count_in(Folder::SentItems, "still works") == 1);
 }
 
+TEST_CASE("after a provider's own logoff did not happen, the last release keeps the opener") {
+  Harness harness;
+  auto opener = harness.open();
+  harness.submit(*opener, "busy");
+  std::shared_ptr<StoreSupport> support;
+  REQUIRE(harness.invoke([&] { return opener->support(support); }) == S_OK);
+  std::shared_ptr<LogoffTicket> quiet;
+  REQUIRE(harness.invoke([&] {
+    return support->store_logoff_transports(*opener, LOGOFF_QUIET, quiet);
+  }) == S_OK);
+  CHECK_FALSE(wait_finished(quiet).released);
+
+  // The provider releases its support object, as MAPI's pattern goes: the
+  // QUIET call was this opener's one call, so no ABORT follows.
+  std::shared_ptr<LogoffTicket> ticket;
+  CHECK(harness.invoke([&] { return opener->release(&ticket); }) == 0u);
+  CHECK((ticket == nullptr));
+  CHECK(harness.invoke([&] { return opener->state(); }) == Opener::State::Kept);
+  CHECK(harness.invoke([&] { return opener->logoff_transports_calls(); }) == 1);
+  REQUIRE(harness.runtime().shutdown() == S_OK);
+  CHECK(opener->state() == Opener::State::Released);
+  CHECK(opener->logoff_transports_calls() == 1);
+}
+
 TEST_CASE("NO_WAIT stops reception at once but commits the message being received") {
   Harness harness;
   auto opener = harness.open();

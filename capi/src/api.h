@@ -56,6 +56,17 @@ HRESULT lookup(const void* key, const char* name, std::shared_ptr<T>& handle) {
   return S_OK;
 }
 
+// Release of a handle that may already be released: that succeeds with a
+// count of zero (the contract exempts Release from MAPI_E_INVALID_OBJECT).
+// Returns true, with S_OK in result, when key is such a handle.
+template <typename T>
+bool released_already(const void* key, std::uint32_t* count, HRESULT& result) {
+  if (key == nullptr || !is_retired(key, T::kKind)) return false;
+  if (count) *count = 0;
+  result = S_OK;
+  return true;
+}
+
 // The runtime of a handle, or MAPI_E_INVALID_OBJECT once it is destroyed.
 HRESULT live_runtime(const RuntimeHandle& handle, std::shared_ptr<Runtime>& runtime);
 

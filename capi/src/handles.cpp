@@ -50,6 +50,15 @@ std::shared_ptr<Handle> find_handle(const void* key, Kind kind) {
   return it->second;
 }
 
+bool is_retired(const void* key, Kind kind) {
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  for (const auto& handle : reg.quarantine) {
+    if (handle->key() == key && handle->kind() == kind) return true;
+  }
+  return false;
+}
+
 void retire_handle(const void* key) {
   Registry& reg = registry();
   std::shared_ptr<Handle> evicted;

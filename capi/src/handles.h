@@ -54,6 +54,8 @@ struct RuntimeHandle final : Handle {
 void register_handle(std::shared_ptr<Handle> handle);
 // The live handle registered under key with that kind, or null.
 std::shared_ptr<Handle> find_handle(const void* key, Kind kind);
+// Whether key names a handle of that kind released recently (in quarantine).
+bool is_retired(const void* key, Kind kind);
 // Takes the handle out of the registry; its memory goes to the quarantine.
 void retire_handle(const void* key);
 // Retires every live handle that belongs to runtime (it is being destroyed).

@@ -5,6 +5,7 @@
 
 #include "runtime.h"
 #include "store_handle.h"
+#include "store_support.h"
 
 using namespace uvmapi;
 using namespace uvmapi::capi;
@@ -95,6 +96,7 @@ HRESULT begin_one_call_logoff(uvmapi_store* store, uint32_t flag, bool blocking,
   }
   HRESULT result = on_loop(*runtime, [&]() -> HRESULT {
     Opener& opener = *handle->opener;
+    if (HRESULT checked = check_logoff_flag(flag); failed(checked)) return checked;
     if (opener.refs() != 1) {
       return fail(MAPI_E_BUSY, "the one-call logoff needs the last reference; " +
                                    std::to_string(opener.refs()) + " are held");

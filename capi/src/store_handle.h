@@ -70,6 +70,7 @@ HRESULT opener_add_ref(const void* key, const char* name, std::uint32_t* count) 
 
 template <typename H>
 HRESULT opener_release(const void* key, const char* name, std::uint32_t* count) {
+  if (HRESULT done; released_already<H>(key, count, done)) return done;
   std::shared_ptr<H> handle;
   std::shared_ptr<Runtime> runtime;
   if (HRESULT result = lookup_opener(key, name, handle, runtime); failed(result)) return result;

@@ -166,6 +166,7 @@ uvmapi_hresult uvmapi_xpsupport_add_ref(uvmapi_xpsupport* support, uint32_t* cou
 
 uvmapi_hresult uvmapi_xpsupport_release(uvmapi_xpsupport* support, uint32_t* count) {
   return guard([&]() -> HRESULT {
+    if (HRESULT done; released_already<XpSupportHandle>(support, count, done)) return done;
     std::shared_ptr<XpSupportHandle> handle;
     if (HRESULT result = lookup(support, "support", handle); failed(result)) return result;
     std::uint32_t left = release_xpsupport(*handle);

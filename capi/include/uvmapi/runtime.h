@@ -19,7 +19,8 @@ typedef struct uvmapi_runtime uvmapi_runtime;
  * and a sentence about it. The text stays valid until this thread's next call. */
 UVMAPI_EXTERN uvmapi_hresult uvmapi_last_error(void);
 UVMAPI_EXTERN const char* uvmapi_last_error_message(void);
-/* "MAPI_E_BUSY" and so on; the hex value for codes it does not know. Static storage. */
+/* "MAPI_E_BUSY" and so on, in static storage; for codes it does not know,
+ * the hex value in a per-thread buffer valid until this thread's next call. */
 UVMAPI_EXTERN const char* uvmapi_hresult_name(uvmapi_hresult hr);
 
 /* Called on the loop thread with the final outcome of every logoff. */

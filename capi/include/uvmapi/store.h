@@ -4,7 +4,9 @@
  * calls for hosts that prefer functions.
  *
  * Any thread may call. A handle whose store was released answers every call
- * but Release with MAPI_E_INVALID_OBJECT. */
+ * but Release with MAPI_E_INVALID_OBJECT; Release on it succeeds with a
+ * count of zero. This holds while the released handle is among the 4096
+ * most recently released ones; a pointer older than that is undefined. */
 #ifndef UVMAPI_STORE_H
 #define UVMAPI_STORE_H
 
@@ -92,8 +94,11 @@ UVMAPI_EXTERN void uvmapi_message_free(uvmapi_message_data* message);
  *
  * _wait blocks until the final outcome or timeout_ms (MAPI_E_TIMEOUT, with
  * *outcome filled as far as known); it fails on the loop thread.
- * _async returns at once and calls done once, on the loop thread, with the
- * final outcome. */
+ * _async returns at once and calls done (which must not be NULL) once, on
+ * the loop thread, with the final outcome.
+ *
+ * The flag is checked first (MAPI_E_INVALID_PARAMETER, MAPI_E_UNKNOWN_FLAGS),
+ * then the reference count; on either error the handle stays valid. */
 UVMAPI_EXTERN uvmapi_hresult uvmapi_store_logoff_wait(uvmapi_store* store, uint32_t flag,
                                                       uint32_t timeout_ms,
                                                       uvmapi_logoff_outcome* outcome);

@@ -22,8 +22,10 @@ extern "C" {
 typedef struct uvmapi_store_provider uvmapi_store_provider;
 typedef struct uvmapi_support uvmapi_support;
 
-/* Implemented by the host; called on the loop thread only. Each call either
- * does all it says or nothing. */
+/* Implemented by the host; called on the loop thread, except the final
+ * Release, which comes from the thread that destroys the runtime. Each call
+ * either does all it says or nothing. ListFolder and GetFolderCount must not
+ * fail: the runtime would take the folder for empty. */
 #define UVMAPI_STORE_PROVIDER_VTBL_VERSION 1
 typedef struct uvmapi_store_provider_vtbl {
   uint32_t version; /* UVMAPI_STORE_PROVIDER_VTBL_VERSION the host was built with. */

@@ -31,8 +31,9 @@ typedef struct uvmapi_transport_vtbl {
   uint32_t (*Release)(uvmapi_transport* self);
   /* Offers a message to send; send names it from now on. S_OK: the transport
    * holds it until it calls CompleteSend. MAPI_E_BUSY: not now; the message
-   * stays queued until the transport calls NotifyReady. The message's memory
-   * is valid only during the call. */
+   * stays queued and is offered again when the transport calls NotifyReady
+   * (and possibly earlier, at the spooler's next pass, for example after
+   * another submission). The message's memory is valid only during the call. */
   uvmapi_hresult (*SubmitMessage)(uvmapi_transport* self, uint64_t send,
                                   const uvmapi_message* message);
   /* FLUSH_* flags. Answer with FlushComplete when done. */
