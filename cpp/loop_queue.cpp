@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "loop_scope.h"
+
 namespace uvmapi {
 
 LoopQueue::LoopQueue(uv_loop_t* loop) : async_(new uv_async_t) {
@@ -25,6 +27,7 @@ bool LoopQueue::post(Work work) {
 }
 
 void LoopQueue::on_async(uv_async_t* handle) {
+  LoopScope scope;
   auto* self = static_cast<LoopQueue*>(handle->data);
   if (self != nullptr) self->drain();
 }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "error.h"
+#include "loop_scope.h"
 #include "memory_store.h"
 #include "opener.h"
 #include "store_support.h"
@@ -122,11 +123,18 @@ HRESULT Runtime::shutdown() {
     thread_.join();
     return S_OK;
   }
-  if (shutdown_done_) return S_OK;
   if (!on_loop_thread()) {
     return fail(MAPI_E_CALL_FAILED,
                 "with a host loop, shutdown must run on the thread that drives the loop");
   }
+  // Checked even after a finished shutdown: a caller inside a callback may
+  // go on to free the runtime the callback still runs in.
+  if (LoopScope::active()) {
+    return fail(MAPI_E_CALL_FAILED,
+                "shutdown cannot run inside one of the runtime's own loop callbacks; "
+                "call it after uv_run returns");
+  }
+  if (shutdown_done_) return S_OK;
   begin_shutdown();
   while (!shutdown_done_) uv_run(loop_, UV_RUN_ONCE);
   // Lets the close callbacks of our handles run.

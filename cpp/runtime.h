@@ -70,7 +70,8 @@ class Runtime {
   // not log off, and stops the loop. Always returns, after at most about
   // drain_deadline + 2 * abort_deadline. Embedded: call it from any thread
   // but the loop's. Host loop: call it on the loop thread while uv_run is not
-  // running; it runs the loop itself until it is done.
+  // running (it is refused inside the runtime's own callbacks); it runs the
+  // loop itself until it is done.
   HRESULT shutdown();
 
   // --- Loop thread ----------------------------------------------------------

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "loop_scope.h"
+
 namespace uvmapi {
 
 Timer::Timer(uv_loop_t* loop) : handle_(new uv_timer_t) {
@@ -27,6 +29,7 @@ void Timer::stop() {
 }
 
 void Timer::on_fire(uv_timer_t* handle) {
+  LoopScope scope;
   auto* self = static_cast<Timer*>(handle->data);
   if (self == nullptr || !self->fire_) return;
   // The callback may destroy this Timer, so move it out first.

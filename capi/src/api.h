@@ -18,11 +18,24 @@
 
 namespace uvmapi::capi {
 
+// How deep the calling thread is in guard(): a host callback may call the
+// ABI while the runtime works for an outer call on the same thread.
+inline int& guard_depth() {
+  thread_local int depth = 0;
+  return depth;
+}
+
 // Runs body and returns its HRESULT. No exception leaves: memory exhaustion
-// becomes MAPI_E_NOT_ENOUGH_MEMORY, anything else MAPI_E_CALL_FAILED. On
-// success the thread's last error is cleared.
+// becomes MAPI_E_NOT_ENOUGH_MEMORY, anything else MAPI_E_CALL_FAILED.
+// The outermost call clears the thread's last error on success and makes
+// sure it names the failure otherwise; a nested call that succeeds leaves
+// the outer call's error alone.
 template <typename Body>
 uvmapi_hresult guard(Body&& body) noexcept {
+  struct Depth {
+    Depth() { ++guard_depth(); }
+    ~Depth() { --guard_depth(); }
+  } depth;
   HRESULT result;
   try {
     result = body();
@@ -33,7 +46,12 @@ uvmapi_hresult guard(Body&& body) noexcept {
   } catch (...) {
     result = fail(MAPI_E_CALL_FAILED, "internal error");
   }
-  if (!failed(result)) clear_last_error();
+  if (guard_depth() > 1) return result;
+  if (!failed(result)) {
+    clear_last_error();
+  } else if (last_error_code() != result) {
+    fail(result, std::string(hresult_name(result)) + " (no further detail)");
+  }
   return result;
 }
 

@@ -12,8 +12,13 @@ using namespace uvmapi::capi;
 
 namespace {
 
-HRESULT check_folder(uvmapi_folder folder, Folder& out) {
-  switch (folder) {
+HRESULT check_folder(const uvmapi_folder& folder, Folder& out) {
+  // C may pass any int; loading an out-of-range value as the enum would be
+  // undefined in C++, so read its bits instead.
+  std::int32_t value = 0;
+  static_assert(sizeof value == sizeof folder, "uvmapi_folder is int-sized");
+  std::memcpy(&value, &folder, sizeof value);
+  switch (value) {
     case UVMAPI_FOLDER_INBOX:
       out = Folder::Inbox;
       return S_OK;
@@ -24,7 +29,7 @@ HRESULT check_folder(uvmapi_folder folder, Folder& out) {
       out = Folder::SentItems;
       return S_OK;
   }
-  return fail(MAPI_E_INVALID_PARAMETER, "unknown folder");
+  return fail(MAPI_E_INVALID_PARAMETER, "unknown folder " + std::to_string(value));
 }
 
 // Copies a message into one malloc'd block that uvmapi_message_free frees.
