@@ -1,5 +1,5 @@
 # Entry points for developers and CI (GNU make; Linux and macOS):
-#   make deps | build | test | demo | asan | tsan | clean | format
+#   make deps | build | test | demo | asan | tsan | abi-check | abi-baseline | clean | format
 # PRESET names a configure/build/test preset of CMakePresets.json. It defaults to
 # `dev`, or to `ci` (warnings as errors) when the environment has CI=true.
 
@@ -33,7 +33,7 @@ endif
 endif
 
 .DEFAULT_GOAL := build
-.PHONY: deps build test demo asan tsan clean format
+.PHONY: deps build test demo asan tsan abi-check abi-baseline clean format
 
 deps:
 	@sh cmake/install-deps.sh
@@ -51,8 +51,14 @@ demo: build
 asan tsan:
 	@$(MAKE) --no-print-directory test PRESET=$@
 
+# The ABI of libuvmapi.so.1 against the committed baseline capi/abi/libuvmapi.so.1.abi
+# (Linux, needs abidw and abidiff from abigail-tools; see cmake/abi-check.sh).
+# abi-baseline rewrites the baseline on purpose, for a release.
+abi-check abi-baseline: deps
+	JOBS=$(NCPU) sh cmake/abi-check.sh $(patsubst abi-%,%,$@)
+
 clean:
-	rm -rf build build-release build-ci build-asan build-tsan
+	rm -rf build build-release build-ci build-asan build-tsan build-abi
 
 format:
 ifneq ($(FORMAT_DIRS),)

@@ -1,6 +1,8 @@
 # Finds uvmapi's external dependencies and exposes them as targets:
 #   uvmapi::libuv     libuv, found through pkg-config
 #   Threads::Threads  the platform's thread library
+#   UVMAPI_CXX_RUNTIME the C++ runtime library the C++ compiler links (stdc++ or
+#                     c++), which a C program linking the static library needs
 #   doctest::doctest  the doctest header (only when UVMAPI_BUILD_TESTS is ON),
 #                     together with the doctest_discover_tests() command.
 
@@ -10,6 +12,16 @@ pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET GLOBAL libuv)
 add_library(uvmapi::libuv ALIAS PkgConfig::LIBUV)
 
 find_package(Threads REQUIRED)
+
+# The C++ runtime, named as the C++ compiler links it implicitly: libstdc++ (GCC,
+# Clang on Linux) or libc++ (Apple Clang, Clang with -stdlib=libc++).
+if("c++" IN_LIST CMAKE_CXX_IMPLICIT_LINK_LIBRARIES)
+  set(UVMAPI_CXX_RUNTIME c++)
+elseif("stdc++" IN_LIST CMAKE_CXX_IMPLICIT_LINK_LIBRARIES OR NOT APPLE)
+  set(UVMAPI_CXX_RUNTIME stdc++)
+else()
+  set(UVMAPI_CXX_RUNTIME c++)
+endif()
 
 if(UVMAPI_BUILD_TESTS)
   find_package(doctest REQUIRED)
