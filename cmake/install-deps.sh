@@ -32,10 +32,10 @@ doctest_ok() {
 # make come with the Xcode command line tools, which Homebrew cannot install.
 if [ "$(uname -s)" = Darwin ]; then
   pkg_cmake=cmake pkg_cxx=xcode-command-line-tools pkg_make=xcode-command-line-tools
-  pkg_pc=pkg-config pkg_uv=libuv pkg_doctest=doctest
+  pkg_pc=pkg-config pkg_uv=libuv pkg_doctest=doctest pkg_python=python3 pkg_cargo=rust
 else
   pkg_cmake=cmake pkg_cxx=g++ pkg_make=make
-  pkg_pc=pkg-config pkg_uv=libuv1-dev pkg_doctest=doctest-dev
+  pkg_pc=pkg-config pkg_uv=libuv1-dev pkg_doctest=doctest-dev pkg_python=python3 pkg_cargo=cargo
 fi
 
 # Prints the packages to install, separated by spaces; nothing when all is there.
@@ -46,6 +46,9 @@ missing() {
   have pkg-config || printf '%s ' "$pkg_pc"
   libuv_ok || printf '%s ' "$pkg_uv"
   doctest_ok || printf '%s ' "$pkg_doctest"
+  # The Python and Rust bindings are tested by make test too.
+  have python3 || printf '%s ' "$pkg_python"
+  have cargo || printf '%s ' "$pkg_cargo"
 }
 
 todo=$(missing)
@@ -83,7 +86,7 @@ case "$(uname -s)" in
     fi
     $sudo apt-get update -q
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      cmake g++ pkg-config libuv1-dev doctest-dev make
+      cmake g++ pkg-config libuv1-dev doctest-dev make python3 cargo
     ;;
   *)
     echo "install-deps: unsupported system $(uname -s); please install: $todo" >&2
