@@ -108,8 +108,12 @@ HRESULT begin_one_call_logoff(uvmapi_store* store, uint32_t flag, bool blocking,
     }
     std::uint32_t flags = flag;
     if (HRESULT saved = opener.store_logoff(flags); failed(saved)) return saved;
+    // Released and kept openers failed above; only an opener at rest
+    // starts a logoff, so the release below always yields its ticket.
+    if (opener.state() != Opener::State::Open) {
+      return fail(MAPI_E_BUSY, "a logoff of this store is already under way");
+    }
     opener.release(&ticket);
-    if (!ticket) return fail(MAPI_E_INVALID_OBJECT, "the store is not logged on");
     if (on_start) on_start(*ticket);
     return S_OK;
   });

@@ -36,8 +36,9 @@ typedef struct uvmapi_store_vtbl {
    * else happens. On return *flags holds the store's activity bits. */
   uvmapi_hresult (*StoreLogoff)(uvmapi_store* self, uint32_t* flags);
   /* Puts a message in the Outbox for the transports; *id (id may be NULL)
-   * names it in this store. MAPI_E_BUSY while the store logs off: the
-   * message was not taken. */
+   * names it in this store. The message needs at least one recipient
+   * (MAPI_E_INVALID_PARAMETER otherwise). MAPI_E_BUSY while the store logs
+   * off: the message was not taken. */
   uvmapi_hresult (*SubmitMessage)(uvmapi_store* self, const uvmapi_message* message,
                                   uint64_t* id);
   uvmapi_hresult (*GetFolderCount)(uvmapi_store* self, uvmapi_folder folder, uint32_t* count);
