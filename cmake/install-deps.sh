@@ -35,7 +35,7 @@ if [ "$(uname -s)" = Darwin ]; then
   pkg_pc=pkg-config pkg_uv=libuv pkg_doctest=doctest pkg_python=python3 pkg_cargo=rust
 else
   pkg_cmake=cmake pkg_cxx=g++ pkg_make=make
-  pkg_pc=pkg-config pkg_uv=libuv1-dev pkg_doctest=doctest-dev pkg_python=python3 pkg_cargo=cargo
+  pkg_pc=pkg-config pkg_uv=libuv1-dev pkg_doctest=doctest-dev pkg_python=python3-venv pkg_cargo=cargo
 fi
 
 # Prints the packages to install, separated by spaces; nothing when all is there.
@@ -47,7 +47,10 @@ missing() {
   libuv_ok || printf '%s ' "$pkg_uv"
   doctest_ok || printf '%s ' "$pkg_doctest"
   # The Python and Rust bindings are tested by make test too.
-  have python3 || printf '%s ' "$pkg_python"
+  # venv with ensurepip: the Python binding's tests install the package
+  # into a fresh virtual environment (Debian ships that part separately).
+  { have python3 && python3 -c 'import venv, ensurepip' >/dev/null 2>&1; } ||
+    printf '%s ' "$pkg_python"
   have cargo || printf '%s ' "$pkg_cargo"
 }
 
@@ -86,7 +89,7 @@ case "$(uname -s)" in
     fi
     $sudo apt-get update -q
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      cmake g++ pkg-config libuv1-dev doctest-dev make python3 cargo
+      cmake g++ pkg-config libuv1-dev doctest-dev make python3 python3-venv cargo
     ;;
   *)
     echo "install-deps: unsupported system $(uname -s); please install: $todo" >&2

@@ -206,7 +206,8 @@ typedef struct uvmapi_logoff_outcome {
   uint8_t finished;        /* Nothing more will change. */
   uint8_t released;        /* The store (opener) was released. */
   uint8_t escalated;       /* The drain deadline passed; the logoff became ABORT. */
-  uint8_t forced;          /* Runtime shutdown ended a store that would not log off. */
+  uint8_t forced;          /* Runtime shutdown released a store whose transports
+                              did not stop within the abort deadline. */
 } uvmapi_logoff_outcome;
 
 #endif /* UVMAPI_DEFS_H */
