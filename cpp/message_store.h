@@ -30,6 +30,11 @@ class MessageStore {
   // Ids in the order the messages entered the folder.
   virtual std::vector<MessageId> list(Folder folder) const = 0;
   virtual std::size_t count(Folder folder) const = 0;
+
+  // Whether an opener outside this object (another process, or another
+  // instance on the same storage) has the store open: the shared-store rule
+  // then applies. A store only this object can reach answers false.
+  virtual bool opened_elsewhere() const { return false; }
 };
 
 }  // namespace uvmapi

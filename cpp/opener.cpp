@@ -85,8 +85,13 @@ HRESULT Opener::list(Folder folder, std::vector<MessageId>& ids) const {
 
 HRESULT Opener::read(MessageId id, Message& message) const {
   if (HRESULT result = check_logged_on(); failed(result)) return result;
+  clear_last_error();
   auto found = support_->store().read(id);
-  if (!found) return fail(MAPI_E_NOT_FOUND, "no such message in the store");
+  if (!found) {
+    // A durable store says why it could not read (a damaged file, say).
+    if (failed(last_error_code())) return last_error_code();
+    return fail(MAPI_E_NOT_FOUND, "no such message in the store");
+  }
   message = std::move(*found);
   return S_OK;
 }

@@ -93,7 +93,10 @@ std::uint32_t Spooler::activity() const {
 }
 
 std::size_t Spooler::sendable() const {
-  return store_.count(Folder::Outbox) - held_.size() - deferred_.size();
+  // Another opener may shrink the Outbox behind our back: never wrap around.
+  std::size_t outbox = store_.count(Folder::Outbox);
+  std::size_t waiting = held_.size() + deferred_.size();
+  return outbox > waiting ? outbox - waiting : 0;
 }
 
 HRESULT Spooler::submit(const Message& message, MessageId& id) {

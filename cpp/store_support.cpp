@@ -61,9 +61,9 @@ HRESULT StoreSupport::begin(Opener& opener, std::uint32_t flags, bool forced,
   if (!forced) ++opener.logoff_transports_calls_;
   ticket = std::make_shared<LogoffTicket>(flags);
 
-  // Shared store: another opener keeps the transports busy for itself, so
-  // this one just goes, and nothing else changes.
-  if (openers_.size() > 1) {
+  // Shared store: another opener, here or in another process, keeps the
+  // transports busy for itself, so this one just goes, and nothing else changes.
+  if (openers_.size() > 1 || store_.opened_elsewhere()) {
     auto keep = ticket;
     release_opener(opener);
     keep->report_final(S_OK, LOGOFF_COMPLETE, true);
