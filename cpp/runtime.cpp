@@ -150,13 +150,19 @@ HRESULT Runtime::add_transport_provider(std::shared_ptr<TransportProvider> provi
 }
 
 HRESULT Runtime::open_store(const std::string& name, std::shared_ptr<Opener>& opener,
-                            std::unique_ptr<MessageStore> storage) {
+                            const StorageFactory& make_storage) {
   if (name.empty()) return fail(MAPI_E_INVALID_PARAMETER, "a store needs a name");
   if (stage_ != Stage::Running) return fail(MAPI_E_CALL_FAILED, "the runtime is shutting down");
-  StoreRecord& record = stores_[name];
-  if (!record.data) {
-    record.data = storage ? std::move(storage) : std::make_unique<MemoryStore>();
+  if (stores_.find(name) == stores_.end()) {
+    std::unique_ptr<MessageStore> storage;
+    if (make_storage) {
+      if (HRESULT made = make_storage(storage); failed(made)) return made;
+    } else {
+      storage = std::make_unique<MemoryStore>();
+    }
+    stores_[name].data = std::move(storage);
   }
+  StoreRecord& record = stores_[name];
   if (record.support && record.support->logging_off()) {
     return fail(MAPI_E_BUSY, "the store '" + name + "' is logging off; open it again afterwards");
   }

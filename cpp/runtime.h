@@ -81,11 +81,14 @@ class Runtime {
 
   HRESULT add_transport_provider(std::shared_ptr<TransportProvider> provider);
 
-  // Logs on to the store called name. On first use the store is created
-  // with storage, or in memory when storage is null; later logons share it
-  // and ignore storage. The store's messages live as long as the runtime.
+  // Makes the storage of a store on its first logon.
+  using StorageFactory = std::function<HRESULT(std::unique_ptr<MessageStore>& storage)>;
+
+  // Logs on to the store called name. On first use the store's storage is
+  // made by make_storage, or kept in memory when it is null; later logons
+  // share it. The storage lives as long as the runtime.
   HRESULT open_store(const std::string& name, std::shared_ptr<Opener>& opener,
-                     std::unique_ptr<MessageStore> storage = nullptr);
+                     const StorageFactory& make_storage = nullptr);
 
   // Every opener still logged on, in opening order (for diagnostics and tests).
   std::vector<std::shared_ptr<Opener>> openers() const;

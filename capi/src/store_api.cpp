@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "maildir_store.h"
 #include "runtime.h"
 #include "store_handle.h"
 #include "store_support.h"
@@ -137,23 +138,35 @@ uvmapi_hresult uvmapi_store_open(uvmapi_runtime* runtime, const uvmapi_store_opt
     if (options->version != UVMAPI_STORE_OPTIONS_VERSION) {
       return fail(MAPI_E_INVALID_PARAMETER, "options->version is not UVMAPI_STORE_OPTIONS_VERSION");
     }
-    if (options->name == nullptr) return null_argument("options->name");
-    if (options->path != nullptr) {
-      return fail(MAPI_E_NO_SUPPORT, "durable stores (options->path) are not available yet");
+    if (options->name == nullptr && options->path == nullptr) {
+      return null_argument("options->name and options->path");
     }
     std::shared_ptr<Runtime> core;
     if (HRESULT result = live_runtime(*owner, core); failed(result)) return result;
     auto handle = std::make_shared<StoreHandle>();
     handle->iface.lpVtbl = &kStoreVtbl;
     handle->runtime = owner;
-    std::string name = options->name;
+    // A durable store is known by its directory unless it is given a name.
+    std::string name = options->name ? options->name : options->path;
+    Runtime::StorageFactory make_storage;
+    if (options->path != nullptr) {
+      std::string root = options->path;
+      make_storage = [root](std::unique_ptr<MessageStore>& storage) {
+        std::unique_ptr<MaildirStore> durable;
+        if (HRESULT opened = MaildirStore::open(root, durable); failed(opened)) return opened;
+        storage = std::move(durable);
+        return S_OK;
+      };
+    }
     HRESULT result = on_loop(*core, [&]() -> HRESULT {
       auto kind = owner->store_kinds.find(name);
       if (kind != owner->store_kinds.end() && kind->second != nullptr) {
         return fail(MAPI_E_INVALID_PARAMETER,
                     "the store '" + name + "' belongs to a store provider");
       }
-      if (HRESULT opened = core->open_store(name, handle->opener); failed(opened)) return opened;
+      if (HRESULT opened = core->open_store(name, handle->opener, make_storage); failed(opened)) {
+        return opened;
+      }
       owner->store_kinds.emplace(name, nullptr);
       return S_OK;
     });

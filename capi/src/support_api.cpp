@@ -128,8 +128,11 @@ uvmapi_hresult uvmapi_runtime_logon_store_provider(uvmapi_runtime* runtime, cons
         return fail(MAPI_E_INVALID_PARAMETER,
                     "the store '" + store_name + "' belongs to another store or provider");
       }
-      auto storage = std::make_unique<ProviderStorage>(provider);
-      if (HRESULT opened = core->open_store(store_name, handle->opener, std::move(storage));
+      auto make_storage = [provider](std::unique_ptr<MessageStore>& storage) {
+        storage = std::make_unique<ProviderStorage>(provider);
+        return S_OK;
+      };
+      if (HRESULT opened = core->open_store(store_name, handle->opener, make_storage);
           failed(opened)) {
         return opened;
       }

@@ -12,6 +12,7 @@ void register_deadline_cases(void);
 void register_provider_cases(void);
 void register_rules_cases(void);
 void register_host_loop_cases(void);
+void register_durable_cases(void);
 void register_misuse_cases(void); /* Calls the three below. */
 void register_misuse_support_cases(void);
 void register_misuse_lifecycle_cases(void);

@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   register_deadline_cases();
   register_provider_cases();
   register_rules_cases();
+  register_durable_cases();
   register_host_loop_cases();
   register_misuse_cases();
 

@@ -60,9 +60,13 @@ UVMAPI_EXTERN const uvmapi_iid uvmapi_iid_store;
 #define UVMAPI_STORE_OPTIONS_VERSION 1
 typedef struct uvmapi_store_options {
   uint32_t version; /* UVMAPI_STORE_OPTIONS_VERSION */
-  /* Stores with the same name are the same store: a second open shares it. */
+  /* Stores with the same name are the same store: a second open shares it.
+   * May be NULL when path is given: the path is the name then. */
   const char* name;
-  /* NULL: an in-memory store that lives as long as the runtime. */
+  /* NULL: an in-memory store that lives as long as the runtime. Otherwise
+   * the directory of a durable store (Maildir folders Inbox, Outbox and
+   * Sent, created when missing; see docs/store.md). Other processes may
+   * open the same directory: the shared-store rule holds across them. */
   const char* path;
 } uvmapi_store_options;
 #define UVMAPI_STORE_OPTIONS_INIT {UVMAPI_STORE_OPTIONS_VERSION, NULL, NULL}
