@@ -176,6 +176,14 @@ HRESULT Runtime::open_store(const std::string& name, std::shared_ptr<Opener>& op
   return S_OK;
 }
 
+HRESULT Runtime::offer_queue(const std::string& name) {
+  auto it = stores_.find(name);
+  if (it == stores_.end() || !it->second.support) {
+    return fail(MAPI_E_NOT_FOUND, "the store '" + name + "' is not logged on");
+  }
+  return it->second.support->spooler().notify_ready();
+}
+
 std::vector<std::shared_ptr<Opener>> Runtime::openers() const {
   std::vector<std::shared_ptr<Opener>> all;
   for (const auto& [name, record] : stores_) {

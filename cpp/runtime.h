@@ -90,6 +90,11 @@ class Runtime {
   HRESULT open_store(const std::string& name, std::shared_ptr<Opener>& opener,
                      const StorageFactory& make_storage = nullptr);
 
+  // Offers the store's queue to its transports again: another process may
+  // have added to a durable store's Outbox, which no event here reports.
+  // MAPI_E_NOT_FOUND when the store is not logged on.
+  HRESULT offer_queue(const std::string& name);
+
   // Every opener still logged on, in opening order (for diagnostics and tests).
   std::vector<std::shared_ptr<Opener>> openers() const;
 

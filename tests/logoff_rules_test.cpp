@@ -388,4 +388,28 @@ TEST_CASE("the runtime reports every final outcome to the host") {
         std::vector<std::uint32_t>{LOGOFF_COMPLETE, LOGOFF_COMPLETE});
 }
 
+TEST_CASE("offer_queue hands the Outbox to the transports again") {
+  Harness harness;
+  auto opener = harness.open();
+  auto transport = harness.transport();
+  // Another process adds to a durable store's Outbox behind the spooler's
+  // back; here the storage is written directly, past the spooler.
+  harness.run([&] {
+    std::shared_ptr<StoreSupport> support;
+    // CHECK, not REQUIRE: this runs on the loop thread.
+    CHECK(opener->support(support) == S_OK);
+    MessageId id = 0;
+    CHECK(support->store().add(Folder::Outbox, make_message("from elsewhere"), id) == S_OK);
+    CHECK(transport->sends_in_flight() == 0u);
+  });
+  CHECK(harness.invoke([&] { return harness.runtime().offer_queue("store"); }) == S_OK);
+  CHECK(harness.invoke([&] { return transport->sends_in_flight(); }) == 1u);
+  CHECK(harness.invoke([&] { return harness.runtime().offer_queue("nowhere"); }) ==
+        MAPI_E_NOT_FOUND);
+  harness.run([&] {
+    transport->finish_sends();
+    opener->release();
+  });
+}
+
 }  // namespace uvmapi::test
