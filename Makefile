@@ -46,7 +46,7 @@ test: build
 	$(RUN) ctest --preset $(PRESET) --output-on-failure -j $(NCPU)
 
 demo: build
-	$(BINDIR)/uvmapi-logoff-demo $(DEMO_ARGS)
+	$(BINDIR)/uvmapi-demo $(DEMO_ARGS)
 
 asan tsan:
 	@$(MAKE) --no-print-directory test PRESET=$@
