@@ -90,8 +90,9 @@ Place locate(Harness& harness, ScriptedTransport& transport, const std::string& 
   return where;
 }
 
-void run_case(std::uint32_t flag, std::uint32_t state, bool shared, const Expected& expected) {
-  Harness harness;
+void run_case(std::uint32_t flag, std::uint32_t state, bool shared, const Expected& expected,
+              Storage storage = Storage::Memory) {
+  Harness harness(quick_options(), storage);
   auto opener = harness.open();
   auto transport = harness.transport();
 
@@ -212,6 +213,13 @@ void run_case(std::uint32_t flag, std::uint32_t state, bool shared, const Expect
   }                                                                                    \
   TEST_CASE("matrix: " #FLAG " with " #STATE " - shared opener") {                     \
     run_case(LOGOFF_##FLAG, STATE, true, kShared);                                     \
+  }                                                                                    \
+  TEST_CASE("matrix: " #FLAG " with " #STATE " - sole opener, durable store") {        \
+    run_case(LOGOFF_##FLAG, STATE, false, Expected{RET, FIN, When::WHEN, PI, PO, PQ},  \
+             Storage::Durable);                                                        \
+  }                                                                                    \
+  TEST_CASE("matrix: " #FLAG " with " #STATE " - shared opener, durable store") {      \
+    run_case(LOGOFF_##FLAG, STATE, true, kShared, Storage::Durable);                   \
   }
 
 UVMAPI_MATRIX(UVMAPI_MATRIX_CASES)

@@ -6,11 +6,17 @@
 
 #include <doctest/doctest.h>
 
+#include <ftw.h>
+#include <sys/stat.h>
+
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include "error.h"
+#include "maildir_store.h"
 #include "opener.h"
 #include "runtime.h"
 #include "scripted_transport.h"
@@ -42,14 +48,31 @@ inline RuntimeOptions quick_options(std::chrono::milliseconds drain = kNoDeadlin
   return options;
 }
 
+// Where the stores of a Harness keep their messages.
+enum class Storage { Memory, Durable };
+
 class Harness {
  public:
-  explicit Harness(RuntimeOptions options = quick_options())
+  explicit Harness(RuntimeOptions options = quick_options(), Storage storage = Storage::Memory)
       : provider_(std::make_shared<ScriptedTransportProvider>()) {
+    if (storage == Storage::Durable) {
+      char root[] = "/tmp/uvmapi-harness-XXXXXX";
+      REQUIRE(mkdtemp(root) != nullptr);
+      durable_root_ = root;
+    }
     REQUIRE(Runtime::create(std::move(options), runtime_) == S_OK);
     REQUIRE(invoke([&] { return runtime_->add_transport_provider(provider_); }) == S_OK);
   }
-  ~Harness() { runtime_->shutdown(); }
+  ~Harness() {
+    runtime_->shutdown();
+    runtime_.reset();  // Closes the durable stores before their files go.
+    if (!durable_root_.empty()) {
+      nftw(
+          durable_root_.c_str(),
+          [](const char* path, const struct stat*, int, struct FTW*) { return std::remove(path); },
+          16, FTW_DEPTH | FTW_PHYS);
+    }
+  }
 
   Runtime& runtime() { return *runtime_; }
 
@@ -67,8 +90,21 @@ class Harness {
 
   std::shared_ptr<Opener> open(const std::string& store = "store") {
     std::shared_ptr<Opener> opener;
-    REQUIRE(invoke([&] { return runtime_->open_store(store, opener); }) == S_OK);
+    REQUIRE(invoke([&] { return runtime_->open_store(store, opener, storage_for(store)); }) ==
+            S_OK);
     return opener;
+  }
+
+  // The storage a store of this harness gets on its first logon.
+  Runtime::StorageFactory storage_for(const std::string& store) const {
+    if (durable_root_.empty()) return nullptr;
+    std::string root = durable_root_ + "/" + store;
+    return [root](std::unique_ptr<MessageStore>& storage) {
+      std::unique_ptr<MaildirStore> durable;
+      HRESULT opened = MaildirStore::open(root, durable);
+      storage = std::move(durable);
+      return opened;
+    };
   }
 
   // The scripted transport serving a store (its newest session).
@@ -96,7 +132,7 @@ class Harness {
     return invoke([&] {
       std::size_t found = 0;
       std::shared_ptr<Opener> reader;
-      CHECK(runtime_->open_store(store, reader) == S_OK);
+      CHECK(runtime_->open_store(store, reader, storage_for(store)) == S_OK);
       if (!reader) return found;
       std::vector<MessageId> ids;
       CHECK(reader->list(folder, ids) == S_OK);
@@ -113,6 +149,7 @@ class Harness {
  private:
   std::shared_ptr<ScriptedTransportProvider> provider_;
   std::unique_ptr<Runtime> runtime_;
+  std::string durable_root_;  // Empty for in-memory stores.
 };
 
 inline LogoffReport wait_returned(const std::shared_ptr<LogoffTicket>& ticket) {
