@@ -27,6 +27,10 @@ install(TARGETS uvmapi uvmapi_static
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/capi/include/uvmapi"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
   FILES_MATCHING PATTERN "*.h")
+# The header-only C++ wrapper (docs/cpp.md) sits beside the C headers: it is
+# inline code over the C ABI, no second ABI.
+install(FILES "${PROJECT_SOURCE_DIR}/bindings/cpp/include/uvmapi/uvmapi.hpp"
+  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/uvmapi")
 
 # The static target's link interface names the imported targets PkgConfig::LIBUV
 # (behind the uvmapi::libuv alias) and Threads::Threads; uvmapiConfig.cmake
