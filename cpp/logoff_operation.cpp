@@ -114,10 +114,15 @@ void LogoffOperation::begin_abort() {
 }
 
 void LogoffOperation::on_drain_deadline() {
-  if (phase_ != Phase::Draining) return;
+  escalate();
+}
+
+bool LogoffOperation::escalate() {
+  if (phase_ != Phase::Draining) return false;
   ticket_->mark_escalated();
   begin_abort();
   step();
+  return true;
 }
 
 void LogoffOperation::on_abort_deadline() {

@@ -38,6 +38,10 @@ class LogoffOperation {
   // Re-evaluates after the store's activity changed (or a deadline passed).
   void step();
 
+  // Turns a drain (NO_WAIT, ORDERLY, PURGE) into an abort at once, as its
+  // deadline would. False when there is no drain to escalate.
+  bool escalate();
+
   bool done() const { return phase_ == Phase::Done; }
   bool released() const { return released_; }
 

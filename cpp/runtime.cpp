@@ -184,6 +184,16 @@ HRESULT Runtime::offer_queue(const std::string& name) {
   return it->second.support->spooler().notify_ready();
 }
 
+HRESULT Runtime::escalate_logoff(const std::string& name) {
+  auto it = stores_.find(name);
+  if (it == stores_.end() || !it->second.support) {
+    return fail(MAPI_E_NOT_FOUND, "the store '" + name + "' is not logged on");
+  }
+  // Held: the escalation may finish the logoff and drop the runtime's reference.
+  auto support = it->second.support;
+  return support->escalate_logoff();
+}
+
 std::vector<std::shared_ptr<Opener>> Runtime::openers() const {
   std::vector<std::shared_ptr<Opener>> all;
   for (const auto& [name, record] : stores_) {

@@ -95,6 +95,11 @@ class Runtime {
   // MAPI_E_NOT_FOUND when the store is not logged on.
   HRESULT offer_queue(const std::string& name);
 
+  // Turns the NO_WAIT, ORDERLY or PURGE drain under way on the store into an
+  // abort now, as the drain deadline would (the report says escalated).
+  // MAPI_E_NOT_FOUND when the store has no drain under way.
+  HRESULT escalate_logoff(const std::string& name);
+
   // Every opener still logged on, in opening order (for diagnostics and tests).
   std::vector<std::shared_ptr<Opener>> openers() const;
 

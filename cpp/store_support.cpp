@@ -45,6 +45,14 @@ HRESULT StoreSupport::store_logoff_transports(Opener& opener, std::uint32_t flag
   return begin(opener, flags, false, ticket);
 }
 
+HRESULT StoreSupport::escalate_logoff() {
+  if (!active_ || !active_->escalate()) {
+    return fail(MAPI_E_NOT_FOUND, "no drain of '" + name_ + "' is under way to escalate");
+  }
+  drive();
+  return S_OK;
+}
+
 void StoreSupport::force_logoff(Opener& opener) {
   std::shared_ptr<LogoffTicket> ticket;
   begin(opener, LOGOFF_ABORT, true, ticket);

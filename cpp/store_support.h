@@ -44,6 +44,10 @@ class StoreSupport : public std::enable_shared_from_this<StoreSupport> {
   HRESULT store_logoff_transports(Opener& opener, std::uint32_t flags,
                                   std::shared_ptr<LogoffTicket>& ticket);
 
+  // Turns the drain under way into an abort now (the host's "stop waiting").
+  // MAPI_E_NOT_FOUND when no drain is under way.
+  HRESULT escalate_logoff();
+
   // Runtime shutdown: ends an opener whatever it takes. An abort that does
   // not stop within the abort deadline is released anyway.
   void force_logoff(Opener& opener);

@@ -77,4 +77,33 @@ TEST_CASE("a drain that escalates to an abort that cannot stop gives up") {
   CHECK(harness.invoke([&] { return opener->state(); }) == Opener::State::Kept);
 }
 
+TEST_CASE("a host can escalate a drain to ABORT before its deadline") {
+  for (std::uint32_t flag : {LOGOFF_NO_WAIT, LOGOFF_ORDERLY, LOGOFF_PURGE}) {
+    CAPTURE(logoff_flags_name(flag));
+    Harness harness;  // No deadline would pass during the test.
+    auto opener = harness.open();
+    auto transport = harness.transport();
+    harness.submit(*opener, "stuck");
+    std::shared_ptr<LogoffTicket> ticket;
+    harness.run([&] {
+      // A hung flush keeps PURGE draining; cancels are still honoured below.
+      transport->set_hung(true);
+      std::uint32_t flags = flag;
+      CHECK(opener->store_logoff(flags) == S_OK);
+      opener->release(&ticket);
+      transport->set_hung(false);
+    });
+    CHECK(harness.invoke([&] { return harness.runtime().escalate_logoff("store"); }) == S_OK);
+    auto report = wait_finished(ticket);
+    CHECK(report.escalated);
+    CHECK(report.released);
+    CHECK(report.at_final == (LOGOFF_COMPLETE | LOGOFF_OUTBOUND_QUEUE));
+    CHECK(harness.invoke([&] { return transport->logoff_flags(); }) == LOGOFF_HURRY);
+    CHECK(harness.count_in(Folder::Outbox, "stuck") == 1);
+    // Nothing left to escalate.
+    CHECK(harness.invoke([&] { return harness.runtime().escalate_logoff("store"); }) ==
+          MAPI_E_NOT_FOUND);
+  }
+}
+
 }  // namespace uvmapi::test
