@@ -66,9 +66,13 @@ HRESULT ensure(const std::string& root, const std::string& mailbox) {
 }
 
 bool exists(const Paths& where) {
+  // envelopes/ is made last: a mailbox another send is still creating does
+  // not count as there yet (that send, or ours, finishes creating it).
   struct stat st;
-  return ::stat(where.fresh.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
-         ::stat(where.tmp.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  for (const std::string* dir : {&where.fresh, &where.tmp, &where.envelopes}) {
+    if (::stat(dir->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+  }
+  return true;
 }
 
 namespace {
