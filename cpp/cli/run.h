@@ -1,0 +1,121 @@
+// `uvmapi run`: the spooler of one store, embedded in the tool. Spool owns
+// the runtime, the shared-directory transport provider and the one opener,
+// and drives the logoff when a signal comes. The main thread steers it and
+// prints; everything that touches the store runs on the runtime's loop
+// thread through Runtime::invoke.
+#ifndef UVMAPI_CPP_CLI_RUN_H
+#define UVMAPI_CPP_CLI_RUN_H
+
+#include <uv.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "logoff_ticket.h"
+
+namespace uvmapi {
+class MaildirStore;
+class Opener;
+class Runtime;
+class SendGate;
+class SharedDirTransportProvider;
+}  // namespace uvmapi
+
+namespace uvmapi::cli {
+
+struct RunConfig {
+  std::string dir;
+  std::string address;
+  std::string root;
+  std::uint32_t mode = LOGOFF_ORDERLY;
+  std::chrono::milliseconds deadline{30000};
+  std::chrono::milliseconds abort_deadline{5000};
+  std::chrono::milliseconds scan_interval{1000};
+  bool create_mailboxes = false;
+  // Test hook (UVMAPI_TEST_HOLD_SENDS=1): sends wait in flight until an
+  // abort begins. See docs/cli.md.
+  bool hold_sends = false;
+};
+
+// SIGINT and SIGTERM through a self-pipe: the handler only writes the
+// signal's number to the pipe; the main thread reads it. The loop thread
+// writes a zero byte to wake the main thread when a logoff moves on.
+class Wakeups {
+ public:
+  // Installs the handlers. Throws CliError.
+  static void install();
+  // Keeps the two signals from threads started while blocked (the runtime's),
+  // so only the main thread runs the handler.
+  static void block();
+  static void unblock();
+  // Waits up to timeout for a signal or a wake-up; returns the signals that came.
+  static std::vector<int> wait(std::chrono::milliseconds timeout);
+  // Any thread.
+  static void wake();
+};
+
+const char* signal_name(int signal);
+
+class Spool {
+ public:
+  explicit Spool(RunConfig config);
+  ~Spool();
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // Locks and opens the store, starts the runtime and the transport.
+  // Throws CliError (the store is "locked" when another run holds it).
+  void start();
+  // Spools and prints what changes until SIGINT or SIGTERM; returns it.
+  int serve();
+  // Logs off as configured, escalating on a second signal. Returns the exit code.
+  int log_off(int signal);
+
+ private:
+  struct Counts {
+    std::size_t inbox = 0, outbox = 0, sent = 0;
+    bool operator!=(const Counts& other) const {
+      return inbox != other.inbox || outbox != other.outbox || sent != other.sent;
+    }
+  };
+
+  Counts counts();
+  static std::string counts_text(const Counts& counts);
+  std::string transport_text();
+  void start_offer_timer();
+  void stop_offer_timer();
+  void escalate(int signal);
+  // Closes the spooler's gates and cancels what is in flight; false when
+  // the opener has no store any more (or, with only_while_logging_off, no
+  // logoff runs).
+  bool steer_to_abort(bool only_while_logging_off);
+  // Loop thread: Runtime::escalate_logoff on this store; true if it escalated.
+  bool succeeded_escalation();
+  void open_gate();
+  void shut_down();
+  int conclude(const LogoffReport& report);
+
+  RunConfig config_;
+  std::unique_ptr<Runtime> runtime_;
+  std::shared_ptr<SharedDirTransportProvider> provider_;
+  std::shared_ptr<SendGate> gate_;
+  std::shared_ptr<Opener> opener_;
+  std::shared_ptr<LogoffTicket> ticket_;
+  MaildirStore* store_ = nullptr;  // Owned by the runtime; used on its loop only.
+  uv_timer_t* offer_timer_ = nullptr;
+  std::vector<int> pending_signals_;
+  bool escalation_requested_ = false;
+  std::mutex reports_mutex_;
+  std::vector<LogoffReport> reports_;  // Every logoff the runtime finished.
+};
+
+int run_spool(const RunConfig& config);
+
+}  // namespace uvmapi::cli
+
+#endif
