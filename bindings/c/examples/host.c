@@ -28,14 +28,14 @@
 
 static int failures = 0;
 
-#define EXPECT(condition, ...)                                           \
-  do {                                                                   \
-    if (!(condition)) {                                                  \
-      ++failures;                                                        \
-      fprintf(stderr, "%s:%d: unexpected: ", __FILE__, __LINE__);        \
-      fprintf(stderr, __VA_ARGS__);                                      \
-      fprintf(stderr, "\n");                                             \
-    }                                                                    \
+#define EXPECT(condition, ...)                                    \
+  do {                                                            \
+    if (!(condition)) {                                           \
+      ++failures;                                                 \
+      fprintf(stderr, "%s:%d: unexpected: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                               \
+      fprintf(stderr, "\n");                                      \
+    }                                                             \
   } while (0)
 
 /* "COMPLETE|OUTBOUND|OUTBOUND_QUEUE", or "-" for none. */
@@ -105,8 +105,7 @@ typedef struct logoff_log {
   uvmapi_logoff_outcome outcome[16];
 } logoff_log;
 
-static void on_logoff(void* context, const char* store_name,
-                      const uvmapi_logoff_outcome* outcome) {
+static void on_logoff(void* context, const char* store_name, const uvmapi_logoff_outcome* outcome) {
   logoff_log* log = (logoff_log*)context;
   pthread_mutex_lock(&log->mutex);
   if (log->count < 16) {
@@ -123,7 +122,7 @@ typedef struct mode_case {
   uint32_t flag;
   uint32_t at_return, at_final;
   int released;
-  unsigned sent;            /* Messages the peer got. */
+  unsigned sent;             /* Messages the peer got. */
   uint32_t transport_logoff; /* 0: the transport is not logged off. */
 } mode_case;
 
@@ -191,8 +190,8 @@ static void log_off_busy_store(uvmapi_runtime* runtime, example_provider* transp
   EXPECT(wait_done(&pending, 10000), "%s did not finish", mode->name);
   stats = example_session_get_stats(session);
 
-  printf("%-8s at return %-30s final %-24s %-12s peer got %u, cancelled %u, flushes %u",
-         mode->name, flag_names(pending.outcome.flags_at_return, a, sizeof a),
+  printf("%-8s at return %-30s final %-24s %-12s peer got %u, cancelled %u, flushes %u", mode->name,
+         flag_names(pending.outcome.flags_at_return, a, sizeof a),
          flag_names(pending.outcome.flags_at_final, b, sizeof b),
          pending.outcome.released ? "released" : "not released", stats.sent, stats.cancelled,
          stats.flushes);
@@ -207,8 +206,7 @@ static void log_off_busy_store(uvmapi_runtime* runtime, example_provider* transp
          uvmapi_hresult_name(pending.outcome.status));
   EXPECT(pending.outcome.requested == mode->flag, "requested 0x%x",
          (unsigned)pending.outcome.requested);
-  EXPECT(pending.outcome.flags_at_return == mode->at_return, "%s at return",
-         mode->name);
+  EXPECT(pending.outcome.flags_at_return == mode->at_return, "%s at return", mode->name);
   EXPECT(pending.outcome.flags_at_final == mode->at_final, "%s final", mode->name);
   EXPECT(!pending.outcome.released == !mode->released, "%s released", mode->name);
   EXPECT(stats.sent == mode->sent, "%s: the peer got %u", mode->name, stats.sent);
@@ -237,8 +235,7 @@ static void log_on_again(uvmapi_runtime* runtime, example_provider* transport) {
          "the next logon did not take the queued message");
   uvmapi_store_folder_count(store, UVMAPI_FOLDER_OUTBOX, &outbox);
   uvmapi_store_folder_count(store, UVMAPI_FOLDER_SENT_ITEMS, &sent);
-  printf("ORDERLY  logged on again: Outbox %u, Sent Items %u\n", (unsigned)outbox,
-         (unsigned)sent);
+  printf("ORDERLY  logged on again: Outbox %u, Sent Items %u\n", (unsigned)outbox, (unsigned)sent);
   EXPECT(outbox == 0 && sent == 2, "the next logon did not send what ORDERLY left");
 
   /* An idle store: the wait returns at once with the final outcome. */

@@ -70,8 +70,14 @@ static void session_logoff(uvmapi_transport* self, uint32_t flags) {
 }
 
 static const uvmapi_transport_vtbl session_vtbl = {
-    UVMAPI_TRANSPORT_VTBL_VERSION, session_query_interface, session_add_ref, session_release,
-    session_submit,                session_flush,           session_notify,  session_logoff,
+    UVMAPI_TRANSPORT_VTBL_VERSION,
+    session_query_interface,
+    session_add_ref,
+    session_release,
+    session_submit,
+    session_flush,
+    session_notify,
+    session_logoff,
 };
 
 /* IXPProvider::TransportLogon. This host opens one store, so one session,

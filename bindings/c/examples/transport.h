@@ -52,12 +52,12 @@ void example_session_set_send_at_once(example_session* session, int on);
 
 /* What the session saw. */
 typedef struct example_session_stats {
-  unsigned held;       /* Sends held right now. */
-  unsigned sent;       /* Sends the peer acknowledged. */
-  unsigned refused;    /* Offers refused with MAPI_E_BUSY. */
-  unsigned cancelled;  /* Sends cancelled by NOTIFY_CANCEL_MESSAGE. */
-  unsigned flushes;    /* FlushQueues calls. */
-  int logged_off;      /* TransportLogoff was called... */
+  unsigned held;         /* Sends held right now. */
+  unsigned sent;         /* Sends the peer acknowledged. */
+  unsigned refused;      /* Offers refused with MAPI_E_BUSY. */
+  unsigned cancelled;    /* Sends cancelled by NOTIFY_CANCEL_MESSAGE. */
+  unsigned flushes;      /* FlushQueues calls. */
+  int logged_off;        /* TransportLogoff was called... */
   uint32_t logoff_flags; /* ...with these flags (LOGOFF_NORMAL or LOGOFF_HURRY). */
 } example_session_stats;
 

@@ -232,7 +232,8 @@ void run_row(const Row& row) {
   fixture.provider->set_default_capacity(0);
   uvmapi::Store reader = fixture.runtime.open_store("store");
   if (has(state, LogoffFlags::Inbound)) CHECK(locate(reader, *transport, "i", true) == row.inbound);
-  if (has(state, LogoffFlags::Outbound)) CHECK(locate(reader, *transport, "o", false) == row.outbound);
+  if (has(state, LogoffFlags::Outbound))
+    CHECK(locate(reader, *transport, "o", false) == row.outbound);
   if (has(state, LogoffFlags::OutboundQueue)) {
     CHECK(locate(reader, *transport, "q", false) == row.queued);
   }
@@ -256,9 +257,9 @@ TEST_CASE("logoff cases of tests/cases/logoff_cases.tsv through the C++ wrapper"
   }
   REQUIRE_MESSAGE(g_options.row <= rows.size(), "there is no case " << g_options.row);
   const Row& row = rows[g_options.row - 1];
-  REQUIRE_MESSAGE(row.key() == g_options.key,
-                  "case " << g_options.row << " is " << row.key() << ", CTest expected "
-                          << g_options.key << ": re-run CMake");
+  REQUIRE_MESSAGE(row.key() == g_options.key, "case " << g_options.row << " is " << row.key()
+                                                      << ", CTest expected " << g_options.key
+                                                      << ": re-run CMake");
   run_row(row);
 }
 

@@ -254,7 +254,9 @@ class ScriptedTransport final : public uvmapi::Transport {
 
   // --- What it saw (any thread) ---------------------------------------------
 
-  std::size_t sends_in_flight() const { return locked([&] { return held_.size(); }); }
+  std::size_t sends_in_flight() const {
+    return locked([&] { return held_.size(); });
+  }
   std::size_t receives_in_flight() const {
     return locked([&] {
       return static_cast<std::size_t>(std::count_if(
@@ -274,13 +276,27 @@ class ScriptedTransport final : public uvmapi::Transport {
           std::count(delivered_.begin(), delivered_.end(), message.content));
     });
   }
-  std::size_t delivered_count() const { return locked([&] { return delivered_.size(); }); }
-  bool logged_off() const { return locked([&] { return logged_off_; }); }
-  uvmapi::TransportLogoffFlags logoff_flags() const { return locked([&] { return logoff_flags_; }); }
-  unsigned logoff_calls() const { return locked([&] { return logoff_calls_; }); }
-  unsigned submits() const { return locked([&] { return submits_; }); }
-  std::vector<uvmapi::NotifyFlags> notes() const { return locked([&] { return notes_; }); }
-  std::vector<uvmapi::FlushFlags> flushes() const { return locked([&] { return flushes_; }); }
+  std::size_t delivered_count() const {
+    return locked([&] { return delivered_.size(); });
+  }
+  bool logged_off() const {
+    return locked([&] { return logged_off_; });
+  }
+  uvmapi::TransportLogoffFlags logoff_flags() const {
+    return locked([&] { return logoff_flags_; });
+  }
+  unsigned logoff_calls() const {
+    return locked([&] { return logoff_calls_; });
+  }
+  unsigned submits() const {
+    return locked([&] { return submits_; });
+  }
+  std::vector<uvmapi::NotifyFlags> notes() const {
+    return locked([&] { return notes_; });
+  }
+  std::vector<uvmapi::FlushFlags> flushes() const {
+    return locked([&] { return flushes_; });
+  }
   // How many notifications held every bit of mask.
   std::size_t notes_with(uvmapi::NotifyFlags mask) const {
     return locked([&] {
@@ -297,7 +313,7 @@ class ScriptedTransport final : public uvmapi::Transport {
 
  private:
   struct Item {
-    std::uint64_t id;       // A send: the runtime's send id. At the source: our key.
+    std::uint64_t id;  // A send: the runtime's send id. At the source: our key.
     std::string content;
     std::uint64_t receive;  // At the source: the receive in flight, or 0.
   };
@@ -440,12 +456,10 @@ class OutcomeLog {
 struct Fixture {
   explicit Fixture(std::chrono::milliseconds drain = kNoDeadline,
                    std::chrono::milliseconds abort = kNoDeadline)
-      : runtime(uvmapi::Runtime::Options()
-                    .drain_deadline(drain)
-                    .abort_deadline(abort)
-                    .on_logoff([this](const std::string& store, const uvmapi::Outcome& outcome) {
-                      log.add(store, outcome);
-                    })) {
+      : runtime(uvmapi::Runtime::Options().drain_deadline(drain).abort_deadline(abort).on_logoff(
+            [this](const std::string& store, const uvmapi::Outcome& outcome) {
+              log.add(store, outcome);
+            })) {
     runtime.add_transport_provider(provider);
   }
 

@@ -12,8 +12,8 @@
 #include "scripted_transport.h"
 
 using namespace uvmapi_test;
-using uvmapi::Folder;
 using uvmapi::FlushFlags;
+using uvmapi::Folder;
 using uvmapi::LogoffFlags;
 using uvmapi::NotifyFlags;
 using uvmapi::TransportLogoffFlags;
@@ -78,7 +78,8 @@ TEST_CASE("flags: bit operators stay within their enum and keep MAPI's values") 
   static_assert(!uvmapi::any(LogoffFlags::None) && uvmapi::any(Q));
   static_assert(uvmapi::bits(NotifyFlags::CancelMessage) == 0x80000000u);
   static_assert(uvmapi::bits(TransportLogoffFlags::Hurry) == 0x80000000u);
-  static_assert(uvmapi::bits(FlushFlags::Upload | FlushFlags::Download | FlushFlags::Force) == 0xEu);
+  static_assert(uvmapi::bits(FlushFlags::Upload | FlushFlags::Download | FlushFlags::Force) ==
+                0xEu);
   static_assert(!std::is_convertible_v<NotifyFlags, LogoffFlags>);
   LogoffFlags flags = C;
   flags |= Q;
@@ -296,7 +297,8 @@ TEST_CASE("shared store: every mode releases only this opener, and the other goe
 
 // --- Deadlines ----------------------------------------------------------------
 
-TEST_CASE("deadlines: a drain past its deadline escalates, and an abort that cannot stop gives up") {
+TEST_CASE(
+    "deadlines: a drain past its deadline escalates, and an abort that cannot stop gives up") {
   Fixture fixture(100ms, 100ms);
   uvmapi::Store store = fixture.runtime.open_store("store");
   auto transport = fixture.provider->session("store");
@@ -347,7 +349,8 @@ TEST_CASE("transport: exceptions become HRESULTs or unhandled_exception, never c
   std::shared_ptr<ThrowingTransport> transport;
   uvmapi::Runtime runtime;
   runtime.add_transport_provider(
-      [&](const std::string&, uvmapi::TransportSupport support) -> std::shared_ptr<uvmapi::Transport> {
+      [&](const std::string&,
+          uvmapi::TransportSupport support) -> std::shared_ptr<uvmapi::Transport> {
         transport = std::make_shared<ThrowingTransport>(std::move(support));
         return transport;
       });
@@ -372,7 +375,8 @@ TEST_CASE("transport: flush and notify exceptions reach unhandled_exception") {
   std::shared_ptr<ThrowingTransport> transport;
   uvmapi::Runtime runtime(uvmapi::Runtime::Options().drain_deadline(100ms).abort_deadline(100ms));
   runtime.add_transport_provider(
-      [&](const std::string&, uvmapi::TransportSupport support) -> std::shared_ptr<uvmapi::Transport> {
+      [&](const std::string&,
+          uvmapi::TransportSupport support) -> std::shared_ptr<uvmapi::Transport> {
         transport = std::make_shared<ThrowingTransport>(std::move(support));
         return transport;
       });
@@ -538,7 +542,8 @@ TEST_CASE("misuse: after shutdown stores are invalid and the runtime opens nothi
   CHECK(outcome.released);
 }
 
-TEST_CASE("misuse: options refuse a deadline of 0 ms, which the library would read as the default") {
+TEST_CASE(
+    "misuse: options refuse a deadline of 0 ms, which the library would read as the default") {
   CHECK(error_of([] { uvmapi::Runtime::Options().drain_deadline(0ms); }) ==
         MAPI_E_INVALID_PARAMETER);
   CHECK(error_of([] { uvmapi::Runtime::Options().abort_deadline(-5ms); }) ==

@@ -42,7 +42,8 @@ typedef struct uvmapi_runtime_options {
   uvmapi_logoff_callback on_logoff; /* May be NULL. */
   void* on_logoff_context;
 } uvmapi_runtime_options;
-#define UVMAPI_RUNTIME_OPTIONS_INIT {UVMAPI_RUNTIME_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL}
+#define UVMAPI_RUNTIME_OPTIONS_INIT \
+  { UVMAPI_RUNTIME_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL }
 
 /* Fills options with the defaults of the given version (for languages that
  * cannot use the _INIT macro). */

@@ -39,8 +39,7 @@ typedef struct uvmapi_store_vtbl {
    * names it in this store. The message needs at least one recipient
    * (MAPI_E_INVALID_PARAMETER otherwise). MAPI_E_BUSY while the store logs
    * off: the message was not taken. */
-  uvmapi_hresult (*SubmitMessage)(uvmapi_store* self, const uvmapi_message* message,
-                                  uint64_t* id);
+  uvmapi_hresult (*SubmitMessage)(uvmapi_store* self, const uvmapi_message* message, uint64_t* id);
   uvmapi_hresult (*GetFolderCount)(uvmapi_store* self, uvmapi_folder folder, uint32_t* count);
   /* Writes up to capacity ids, oldest first; *count is the folder's size. */
   uvmapi_hresult (*ListFolder)(uvmapi_store* self, uvmapi_folder folder, uint64_t* ids,
@@ -69,7 +68,8 @@ typedef struct uvmapi_store_options {
    * open the same directory: the shared-store rule holds across them. */
   const char* path;
 } uvmapi_store_options;
-#define UVMAPI_STORE_OPTIONS_INIT {UVMAPI_STORE_OPTIONS_VERSION, NULL, NULL}
+#define UVMAPI_STORE_OPTIONS_INIT \
+  { UVMAPI_STORE_OPTIONS_VERSION, NULL, NULL }
 
 /* Logs on to a store; *store holds one reference. MAPI_E_BUSY while the
  * store's last opener is logging off. */
@@ -82,13 +82,12 @@ UVMAPI_EXTERN uvmapi_hresult uvmapi_store_open(uvmapi_runtime* runtime,
 UVMAPI_EXTERN uvmapi_hresult uvmapi_store_add_ref(uvmapi_store* store, uint32_t* count);
 UVMAPI_EXTERN uvmapi_hresult uvmapi_store_release(uvmapi_store* store, uint32_t* count);
 UVMAPI_EXTERN uvmapi_hresult uvmapi_store_logoff(uvmapi_store* store, uint32_t* flags);
-UVMAPI_EXTERN uvmapi_hresult uvmapi_store_submit(uvmapi_store* store,
-                                                 const uvmapi_message* message, uint64_t* id);
+UVMAPI_EXTERN uvmapi_hresult uvmapi_store_submit(uvmapi_store* store, const uvmapi_message* message,
+                                                 uint64_t* id);
 UVMAPI_EXTERN uvmapi_hresult uvmapi_store_folder_count(uvmapi_store* store, uvmapi_folder folder,
                                                        uint32_t* count);
 UVMAPI_EXTERN uvmapi_hresult uvmapi_store_list(uvmapi_store* store, uvmapi_folder folder,
-                                               uint64_t* ids, uint32_t capacity,
-                                               uint32_t* count);
+                                               uint64_t* ids, uint32_t capacity, uint32_t* count);
 UVMAPI_EXTERN uvmapi_hresult uvmapi_store_read(uvmapi_store* store, uint64_t id,
                                                uvmapi_message_data** message);
 UVMAPI_EXTERN uvmapi_hresult uvmapi_store_activity(uvmapi_store* store, uint32_t* activity);

@@ -42,8 +42,7 @@ typedef struct uvmapi_store_provider_vtbl {
                                 uvmapi_folder to);
   /* Fills *message; what it points to must stay valid until the next call
    * into this provider. MAPI_E_NOT_FOUND for an unknown id. */
-  uvmapi_hresult (*ReadMessage)(uvmapi_store_provider* self, uint64_t id,
-                                uvmapi_message* message);
+  uvmapi_hresult (*ReadMessage)(uvmapi_store_provider* self, uint64_t id, uvmapi_message* message);
   /* Up to capacity ids in arrival order; *count is the folder's size. */
   uvmapi_hresult (*ListFolder)(uvmapi_store_provider* self, uvmapi_folder folder, uint64_t* ids,
                                uint32_t capacity, uint32_t* count);

@@ -89,10 +89,11 @@ typedef struct uvmapi_transport_provider {
   void* context;
   /* Called on the loop thread when a store is logged on. Keep support (AddRef
    * it) to answer later; return a session holding one reference for the runtime. */
-  uvmapi_hresult (*TransportLogon)(void* context, const char* store_name,
-                                   uvmapi_xpsupport* support, uvmapi_transport** session);
+  uvmapi_hresult (*TransportLogon)(void* context, const char* store_name, uvmapi_xpsupport* support,
+                                   uvmapi_transport** session);
 } uvmapi_transport_provider;
-#define UVMAPI_TRANSPORT_PROVIDER_INIT {UVMAPI_TRANSPORT_PROVIDER_VERSION, NULL, NULL}
+#define UVMAPI_TRANSPORT_PROVIDER_INIT \
+  { UVMAPI_TRANSPORT_PROVIDER_VERSION, NULL, NULL }
 
 /* Stores logged on after this call get a session of the provider. */
 UVMAPI_EXTERN uvmapi_hresult uvmapi_runtime_add_transport_provider(

@@ -11,10 +11,10 @@
 #define UVMAPI_H
 
 #include "uvmapi/defs.h"
-#include "uvmapi/version.h"
 #include "uvmapi/runtime.h"
 #include "uvmapi/store.h"
 #include "uvmapi/support.h"
 #include "uvmapi/transport.h"
+#include "uvmapi/version.h"
 
 #endif /* UVMAPI_H */

@@ -240,9 +240,10 @@ inline void check(uvmapi_hresult hr, const char* call) {
 // from, released, or consumed by a logoff). MAPI_E_INVALID_OBJECT is what the
 // library answers for a released handle, which is what such an object is.
 [[noreturn]] inline void throw_empty(const char* what) {
-  throw Error(MAPI_E_INVALID_OBJECT,
-              std::string(what) +
-                  ": MAPI_E_INVALID_OBJECT: it holds no handle (moved from, released or logged off)");
+  throw Error(
+      MAPI_E_INVALID_OBJECT,
+      std::string(what) +
+          ": MAPI_E_INVALID_OBJECT: it holds no handle (moved from, released or logged off)");
 }
 
 // The HRESULT that stands for the exception being handled; only inside a
@@ -523,9 +524,7 @@ struct TransportBridge {
     return MAPI_E_INTERFACE_NOT_SUPPORTED;
   }
 
-  static std::uint32_t add_ref(uvmapi_transport* self) noexcept {
-    return ++session(self)->refs;
-  }
+  static std::uint32_t add_ref(uvmapi_transport* self) noexcept { return ++session(self)->refs; }
 
   static std::uint32_t release(uvmapi_transport* self) noexcept {
     TransportSession* s = session(self);
@@ -554,8 +553,7 @@ struct TransportBridge {
     }
   }
 
-  static void transport_notify(uvmapi_transport* self, uint32_t flags,
-                               uint64_t activity) noexcept {
+  static void transport_notify(uvmapi_transport* self, uint32_t flags, uint64_t activity) noexcept {
     Transport& transport = *session(self)->transport;
     try {
       transport.notify(static_cast<NotifyFlags>(flags), activity);
@@ -575,8 +573,14 @@ struct TransportBridge {
 
   static const uvmapi_transport_vtbl* vtable() noexcept {
     static const uvmapi_transport_vtbl table = {
-        UVMAPI_TRANSPORT_VTBL_VERSION, query_interface,  add_ref,          release,
-        submit_message,                flush_queues,     transport_notify, transport_logoff,
+        UVMAPI_TRANSPORT_VTBL_VERSION,
+        query_interface,
+        add_ref,
+        release,
+        submit_message,
+        flush_queues,
+        transport_notify,
+        transport_logoff,
     };
     return &table;
   }
@@ -590,8 +594,7 @@ struct TransportBridge {
         return MAPI_E_INVALID_PARAMETER;
       }
       auto* provider = static_cast<TransportProvider*>(context);
-      std::shared_ptr<Transport> transport =
-          provider->logon(store_name, TransportSupport(support));
+      std::shared_ptr<Transport> transport = provider->logon(store_name, TransportSupport(support));
       if (!transport) return MAPI_E_CALL_FAILED;
       auto* created = new TransportSession{{vtable()}, {1}, std::move(transport)};
       *out = &created->iface;
@@ -686,8 +689,8 @@ class Store {
   Message read(std::uint64_t id) const {
     uvmapi_message_data* data = nullptr;
     detail::check(uvmapi_store_read(handle(), id, &data), "uvmapi_store_read");
-    std::unique_ptr<uvmapi_message_data, void (*)(uvmapi_message_data*)> owned(
-        data, uvmapi_message_free);
+    std::unique_ptr<uvmapi_message_data, void (*)(uvmapi_message_data*)> owned(data,
+                                                                               uvmapi_message_free);
     return detail::copy_message(owned->message);
   }
 
