@@ -176,22 +176,24 @@ HRESULT Runtime::open_store(const std::string& name, std::shared_ptr<Opener>& op
   return S_OK;
 }
 
-HRESULT Runtime::offer_queue(const std::string& name) {
+std::shared_ptr<StoreSupport> Runtime::logged_on(const std::string& name) {
   auto it = stores_.find(name);
   if (it == stores_.end() || !it->second.support) {
-    return fail(MAPI_E_NOT_FOUND, "the store '" + name + "' is not logged on");
+    fail(MAPI_E_NOT_FOUND, "the store '" + name + "' is not logged on");
+    return nullptr;
   }
-  return it->second.support->spooler().notify_ready();
+  return it->second.support;
+}
+
+HRESULT Runtime::offer_queue(const std::string& name) {
+  auto support = logged_on(name);
+  return support ? support->spooler().notify_ready() : last_error_code();
 }
 
 HRESULT Runtime::escalate_logoff(const std::string& name) {
-  auto it = stores_.find(name);
-  if (it == stores_.end() || !it->second.support) {
-    return fail(MAPI_E_NOT_FOUND, "the store '" + name + "' is not logged on");
-  }
   // Held: the escalation may finish the logoff and drop the runtime's reference.
-  auto support = it->second.support;
-  return support->escalate_logoff();
+  auto support = logged_on(name);
+  return support ? support->escalate_logoff() : last_error_code();
 }
 
 std::vector<std::shared_ptr<Opener>> Runtime::openers() const {

@@ -115,6 +115,8 @@ class Runtime {
   enum class Stage { Running, LoggingOff, Forcing, Stopped };
 
   explicit Runtime(RuntimeOptions options);
+  // The support of a logged-on store, or null with MAPI_E_NOT_FOUND recorded.
+  std::shared_ptr<StoreSupport> logged_on(const std::string& name);
   void run_embedded(std::promise<int>* started);
   void begin_shutdown();
   void advance_shutdown();
