@@ -95,6 +95,8 @@ const char* known_hresult_name(HRESULT hr) {
       return "MAPI_E_USER_CANCEL";
     case MAPI_E_UNABLE_TO_ABORT:
       return "MAPI_E_UNABLE_TO_ABORT";
+    case MAPI_E_NETWORK_ERROR:
+      return "MAPI_E_NETWORK_ERROR";
     case MAPI_E_TIMEOUT:
       return "MAPI_E_TIMEOUT";
     case MAPI_E_INTERFACE_NOT_SUPPORTED:

@@ -44,6 +44,10 @@ class SessionLink final : public TransportSupport {
     if (!spooler_) return gone();
     return spooler_->notify_ready();
   }
+  HRESULT retry_deferred() override {
+    if (!spooler_) return gone();
+    return spooler_->retry_deferred();
+  }
   HRESULT flush_complete() override {
     if (!spooler_) return gone();
     return spooler_->flush_complete(session_);
@@ -207,6 +211,12 @@ HRESULT Spooler::abort_inbound(ActivityId receive) {
 }
 
 HRESULT Spooler::notify_ready() {
+  offer_queue();
+  return S_OK;
+}
+
+HRESULT Spooler::retry_deferred() {
+  deferred_.clear();
   offer_queue();
   return S_OK;
 }

@@ -63,6 +63,7 @@ class Spooler {
   HRESULT commit_inbound(ActivityId receive, const Message& message);
   HRESULT abort_inbound(ActivityId receive);
   HRESULT notify_ready();
+  HRESULT retry_deferred();
   HRESULT flush_complete(std::size_t session);
 
  private:

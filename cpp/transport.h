@@ -45,6 +45,11 @@ class TransportSupport {
   // (SpoolerNotify with NOTIFY_SENTDEFERRED, in MAPI's words).
   virtual HRESULT notify_ready() = 0;
 
+  // Makes the messages deferred by earlier failed sends sendable again and
+  // offers the queue (NOTIFY_SENTDEFERRED in MAPI's words). A transport that
+  // retries on its own schedule calls it when a backoff ends.
+  virtual HRESULT retry_deferred() = 0;
+
   // Answers a flush_queues call once the flush is done.
   virtual HRESULT flush_complete() = 0;
 };

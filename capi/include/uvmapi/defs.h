@@ -69,6 +69,10 @@ typedef int32_t uvmapi_hresult;
 #ifndef MAPI_E_UNABLE_TO_ABORT
 #define MAPI_E_UNABLE_TO_ABORT UVMAPI_HR(0x80040114)
 #endif
+/* A transport could not reach its peer, or the peer refused for now. */
+#ifndef MAPI_E_NETWORK_ERROR
+#define MAPI_E_NETWORK_ERROR UVMAPI_HR(0x80040115)
+#endif
 /* QueryInterface for an interface the object does not have (COM's E_NOINTERFACE). */
 #ifndef MAPI_E_INTERFACE_NOT_SUPPORTED
 #define MAPI_E_INTERFACE_NOT_SUPPORTED UVMAPI_HR(0x80004002)
