@@ -6,12 +6,14 @@
  *   store.h      stores (IMsgStore) and the one-call logoff
  *   support.h    store providers written by the host, and their support object
  *   transport.h  transports written by the host (IXPLogon) and the spooler's side
+ *   smtp.h       the built-in SMTP transport
  */
 #ifndef UVMAPI_H
 #define UVMAPI_H
 
 #include "uvmapi/defs.h"
 #include "uvmapi/runtime.h"
+#include "uvmapi/smtp.h"
 #include "uvmapi/store.h"
 #include "uvmapi/support.h"
 #include "uvmapi/transport.h"
