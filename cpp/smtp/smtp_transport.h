@@ -31,8 +31,8 @@ struct SmtpStats {
   std::size_t recipients_accepted = 0;
   std::size_t recipients_deferred = 0;
   std::size_t recipients_refused = 0;
-  std::size_t reports_delivered = 0;   // Non-delivery reports committed to the Inbox.
-  std::size_t cancels = 0;             // Sends handed back on NOTIFY_CANCEL_MESSAGE.
+  std::size_t reports_delivered = 0;  // Non-delivery reports committed to the Inbox.
+  std::size_t cancels = 0;            // Sends handed back on NOTIFY_CANCEL_MESSAGE.
   std::size_t retries_scheduled = 0;
   // The newest problem, for humans. Never holds a password.
   std::string last_problem;
