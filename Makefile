@@ -1,5 +1,5 @@
 # Entry points for developers and CI (GNU make; Linux and macOS):
-#   make deps | build | test | demo | asan | tsan | abi-check | abi-baseline | clean | format
+#   make deps | build | test | demo | bench | asan | tsan | abi-check | abi-baseline | clean | format
 # PRESET names a configure/build/test preset of CMakePresets.json. It defaults to
 # `dev`, or to `ci` (warnings as errors) when the environment has CI=true.
 
@@ -33,7 +33,7 @@ endif
 endif
 
 .DEFAULT_GOAL := build
-.PHONY: deps build test demo asan tsan abi-check abi-baseline clean format
+.PHONY: deps build test demo bench asan tsan abi-check abi-baseline clean format
 
 deps:
 	@sh cmake/install-deps.sh
@@ -48,6 +48,15 @@ test: build
 demo: build
 	$(BINDIR)/uvmapi-demo $(DEMO_ARGS)
 
+# The benchmarks (tests/bench): an optimised build of their own (the bench
+# preset, build-bench/), then every case several times; writes
+# docs/performance.md and docs/performance.json. BENCH_ARGS go to the driver,
+# e.g. BENCH_ARGS="--only latency --repeats 3".
+bench: deps
+	cmake --preset bench
+	cmake --build --preset bench -j $(NCPU)
+	python3 tests/bench/run_bench.py --bin build-bench/bin --out docs $(BENCH_ARGS)
+
 asan tsan:
 	@$(MAKE) --no-print-directory test PRESET=$@
 
@@ -58,7 +67,7 @@ abi-check abi-baseline: deps
 	JOBS=$(NCPU) sh cmake/abi-check.sh $(patsubst abi-%,%,$@)
 
 clean:
-	rm -rf build build-release build-ci build-asan build-tsan build-abi
+	rm -rf build build-release build-ci build-asan build-tsan build-abi build-bench
 
 format:
 ifneq ($(FORMAT_DIRS),)
