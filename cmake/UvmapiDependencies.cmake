@@ -1,5 +1,7 @@
 # Finds uvmapi's external dependencies and exposes them as targets:
 #   uvmapi::libuv     libuv, found through pkg-config
+#   uvmapi::openssl   OpenSSL's libssl and libcrypto (1.1.1 or newer; the tests
+#                     need 3), found through pkg-config as well
 #   Threads::Threads  the platform's thread library
 #   UVMAPI_CXX_RUNTIME the C++ runtime library the C++ compiler links (stdc++ or
 #                     c++), which a C program linking the static library needs
@@ -10,6 +12,30 @@ find_package(PkgConfig REQUIRED)
 # GLOBAL makes the imported target visible in every directory, which an ALIAS needs.
 pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET GLOBAL libuv)
 add_library(uvmapi::libuv ALIAS PkgConfig::LIBUV)
+
+# OpenSSL, for the SMTP transport's TLS. Homebrew's openssl is keg-only: its
+# openssl.pc is not on pkg-config's default path, so add it here rather than
+# make every macOS user set PKG_CONFIG_PATH by hand.
+if(APPLE)
+  find_program(UVMAPI_BREW brew)
+  if(UVMAPI_BREW)
+    execute_process(COMMAND "${UVMAPI_BREW}" --prefix openssl
+      OUTPUT_VARIABLE _uvmapi_brew_openssl OUTPUT_STRIP_TRAILING_WHITESPACE
+      RESULT_VARIABLE _uvmapi_brew_result ERROR_QUIET)
+    if(_uvmapi_brew_result EQUAL 0 AND IS_DIRECTORY "${_uvmapi_brew_openssl}/lib/pkgconfig")
+      if(DEFINED ENV{PKG_CONFIG_PATH} AND NOT "$ENV{PKG_CONFIG_PATH}" STREQUAL "")
+        set(ENV{PKG_CONFIG_PATH} "$ENV{PKG_CONFIG_PATH}:${_uvmapi_brew_openssl}/lib/pkgconfig")
+      else()
+        set(ENV{PKG_CONFIG_PATH} "${_uvmapi_brew_openssl}/lib/pkgconfig")
+      endif()
+    endif()
+  endif()
+endif()
+# The prefix is not OPENSSL: that would overwrite the OPENSSL_* variables of
+# CMake's FindOpenSSL in a project that uses both (the installed uvmapiConfig
+# runs this same call in the consumer's scope).
+pkg_check_modules(UVMAPI_OPENSSL REQUIRED IMPORTED_TARGET GLOBAL openssl>=1.1.1)
+add_library(uvmapi::openssl ALIAS PkgConfig::UVMAPI_OPENSSL)
 
 find_package(Threads REQUIRED)
 

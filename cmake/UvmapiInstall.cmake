@@ -32,9 +32,16 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/capi/include/uvmapi"
 install(FILES "${PROJECT_SOURCE_DIR}/bindings/cpp/include/uvmapi/uvmapi.hpp"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/uvmapi")
 
+# Both libraries take uvmapi_core's objects ($<TARGET_OBJECTS>), which do not
+# bring uvmapi_core's link libraries along; capi/CMakeLists.txt links libuv and
+# the threads, and OpenSSL (the SMTP transport's TLS) is linked here.
+target_link_libraries(uvmapi PRIVATE uvmapi::openssl)
+target_link_libraries(uvmapi_static INTERFACE uvmapi::openssl)
+
 # The static target's link interface names the imported targets PkgConfig::LIBUV
-# (behind the uvmapi::libuv alias) and Threads::Threads; uvmapiConfig.cmake
-# re-creates both before it loads uvmapiTargets.cmake.
+# and PkgConfig::UVMAPI_OPENSSL (behind the uvmapi::libuv and uvmapi::openssl
+# aliases) and Threads::Threads; uvmapiConfig.cmake re-creates them before it
+# loads uvmapiTargets.cmake.
 install(EXPORT uvmapiTargets
   NAMESPACE uvmapi::
   FILE uvmapiTargets.cmake
@@ -62,7 +69,7 @@ install(FILES
 target_link_libraries(uvmapi_static INTERFACE "$<INSTALL_INTERFACE:${UVMAPI_CXX_RUNTIME}>")
 
 # pkg-config. A program that links the static archive must also link what the
-# archive's objects need: libuv (Requires.private), the thread library and, for
+# archive's objects need: libuv and OpenSSL (Requires.private), the thread library and, for
 # the same reason as above, the C++ runtime (Libs.private). CMAKE_THREAD_LIBS_INIT
 # is empty where the C library has the threads (glibc 2.34 and later, macOS);
 # -lpthread then still works and keeps older systems right.

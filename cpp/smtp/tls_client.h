@@ -72,6 +72,9 @@ class TlsClient {
 
  private:
   bool advance(std::string& plaintext, std::string& error);
+  // Marks the session failed and puts OpenSSL's reason (SSL_get_error's
+  // reason, the verify result, the error queue) into error; returns false.
+  bool fail(const char* during, int reason, std::string& error);
 
   std::shared_ptr<TlsContext> context_;
   std::string server_name_;
