@@ -17,6 +17,10 @@
 #include "runtime.h"
 #include "uvmapi/uvmapi.h"
 
+namespace uvmapi {
+class SmtpTransportProvider;
+}
+
 namespace uvmapi::capi {
 
 enum class Kind { Runtime, Store, Support, XpSupport };
@@ -49,6 +53,9 @@ struct RuntimeHandle final : Handle {
   // Which store names belong to host providers (loop thread only): a name
   // maps to its provider, or to null for a built-in store.
   std::map<std::string, uvmapi_store_provider*> store_kinds;
+  // The SMTP transport added last, whose counters uvmapi_runtime_smtp_stats
+  // reads (loop thread only); null until one is added.
+  std::shared_ptr<SmtpTransportProvider> smtp;
 };
 
 void register_handle(std::shared_ptr<Handle> handle);

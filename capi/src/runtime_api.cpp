@@ -81,6 +81,10 @@ uvmapi_hresult uvmapi_runtime_destroy(uvmapi_runtime* runtime) {
     std::shared_ptr<Runtime> core;
     if (HRESULT result = live_runtime(*handle, core); failed(result)) return result;
     if (HRESULT result = core->shutdown(); failed(result)) return result;
+    // The SMTP provider goes with the runtime rather than with the handle's
+    // memory, which the quarantine keeps. invoke serialises this with a
+    // uvmapi_runtime_smtp_stats still running on another thread.
+    core->invoke([&] { handle->smtp.reset(); });
     {
       std::lock_guard<std::mutex> lock(handle->mutex);
       handle->runtime.reset();

@@ -64,7 +64,8 @@ UVMAPI_EXTERN uvmapi_hresult uvmapi_smtp_options_init(uvmapi_smtp_options* optio
 
 /* Stores logged on after this call get an SMTP session. Checks the options
  * (and loads ca_file) now: MAPI_E_INVALID_PARAMETER with the reason, and
- * nothing added, when they cannot work. */
+ * nothing added, when they cannot work (MAPI_E_UNKNOWN_FLAGS for a bit of
+ * flags that no UVMAPI_SMTP_* flag defines). */
 UVMAPI_EXTERN uvmapi_hresult uvmapi_runtime_add_smtp_transport(uvmapi_runtime* runtime,
                                                                const uvmapi_smtp_options* options);
 
@@ -90,7 +91,8 @@ typedef struct uvmapi_smtp_stats {
 } uvmapi_smtp_stats;
 
 /* The counters of the SMTP transport added last, for the named store (zeros
- * if it never logged on). MAPI_E_NOT_FOUND when no SMTP transport was added. */
+ * if it never logged on). MAPI_E_NOT_FOUND when no SMTP transport was added.
+ * Readable after uvmapi_runtime_shutdown too; *stats is untouched on error. */
 UVMAPI_EXTERN uvmapi_hresult uvmapi_runtime_smtp_stats(uvmapi_runtime* runtime,
                                                        const char* store_name,
                                                        uvmapi_smtp_stats* stats);
