@@ -17,5 +17,7 @@ void register_misuse_cases(void); /* Calls the three below. */
 void register_misuse_support_cases(void);
 void register_misuse_lifecycle_cases(void);
 void register_misuse_object_cases(void);
+void register_smtp_cases(void);
+void register_smtp_send_cases(void);
 
 #endif /* UVMAPI_C_TESTS_CASES_H */

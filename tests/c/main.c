@@ -103,6 +103,8 @@ int main(int argc, char** argv) {
   register_durable_cases();
   register_host_loop_cases();
   register_misuse_cases();
+  register_smtp_cases();
+  register_smtp_send_cases();
 
   if (argc > 1 && strcmp(argv[1], "--list") == 0) {
     for (j = 0; j < case_count; ++j) printf("%s\n", cases[j].name);
