@@ -25,6 +25,9 @@ LogoffOperation::LogoffOperation(uv_loop_t* loop, MessageStore& store, Spooler& 
 
 void LogoffOperation::start() {
   const std::uint32_t activity = spooler_.activity();
+  // From here the logoff decides what is tried: a transport's own retries
+  // would keep a drain from ever seeing the queue at rest.
+  if (mode_ != LOGOFF_QUIET) spooler_.set_retries_open(false);
   switch (mode_) {
     case LOGOFF_QUIET:
       if (activity != 0) {
@@ -152,6 +155,7 @@ void LogoffOperation::give_up(HRESULT status) {
   // The store goes back to normal work: the opener stays logged on.
   spooler_.set_inbound_open(true);
   spooler_.set_outbound_open(true);
+  spooler_.set_retries_open(true);
   if (mode_ != LOGOFF_QUIET) spooler_.notify_all(NOTIFY_BEGIN_INBOUND | NOTIFY_BEGIN_OUTBOUND);
   ticket_->report_final(status, spooler_.activity(), false);
 }

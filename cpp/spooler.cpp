@@ -216,6 +216,7 @@ HRESULT Spooler::notify_ready() {
 }
 
 HRESULT Spooler::retry_deferred() {
+  if (!retries_open_) return S_OK;
   deferred_.clear();
   offer_queue();
   return S_OK;

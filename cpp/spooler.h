@@ -47,6 +47,9 @@ class Spooler {
   // Activity already under way is not affected.
   void set_outbound_open(bool open);
   void set_inbound_open(bool open);
+  // While closed, retry_deferred does nothing: deferred messages stay
+  // deferred (a logoff is under way; PURGE's flush is their one more try).
+  void set_retries_open(bool open) { retries_open_ = open; }
 
   void notify_all(std::uint32_t flags);
   // Sends NOTIFY_CANCEL_MESSAGE for every send and receive in flight.
@@ -90,6 +93,7 @@ class Spooler {
   std::size_t flushes_pending_ = 0;
   bool outbound_open_ = true;
   bool inbound_open_ = true;
+  bool retries_open_ = true;
   bool offering_ = false;
   bool logged_off_ = false;
 };

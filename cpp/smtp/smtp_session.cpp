@@ -94,9 +94,13 @@ HRESULT SmtpSession::submit_message(ActivityId send, const Message& message) {
     conclude(send, fingerprint);
     return S_OK;
   }
-  // Backing off: the message waits in the Outbox, unless a flush asks for
-  // one more try now.
-  if (!flush_pending_ && record.attempts > 0 && uv_now(loop_) < record.next_try) {
+  // Backing off (this message, or the whole server): the message waits in
+  // the Outbox, unless a flush asks for one more try now.
+  std::uint64_t now = uv_now(loop_);
+  if (!flush_pending_ && unreachable_until_ > now) {
+    record.next_try = std::max(record.next_try, unreachable_until_);
+  }
+  if (!flush_pending_ && record.next_try > now) {
     complete(send, MAPI_E_NETWORK_ERROR);
     arm_retry(record.next_try);
     return S_OK;
@@ -142,6 +146,8 @@ void SmtpSession::pump() {
 }
 
 void SmtpSession::connection_ready(SmtpConnection&) {
+  unreachable_ = 0;
+  unreachable_until_ = 0;
   pump();
 }
 
@@ -155,6 +161,12 @@ void SmtpSession::connection_closed(SmtpConnection& connection,
   retire(connection);
   if (logged_off_) return;
   if (!problem.empty()) stats_->last_problem = problem;
+  if (!was_ready && !problem.empty()) {
+    // The server cannot be reached: every message waits out one backoff,
+    // counted per session, before the next connection is tried.
+    ++unreachable_;
+    unreachable_until_ = retry_time(unreachable_);
+  }
   for (auto& job : unfinished) finish(std::move(job));
   // A connection that never got ready fails what waits for it, unless another
   // one is up or on its way: nothing waits on a server that cannot be reached.
@@ -221,12 +233,21 @@ void SmtpSession::finish(std::unique_ptr<SmtpJob> job) {
   conclude(job->send, job->fingerprint);
 }
 
+std::uint64_t SmtpSession::retry_time(unsigned failures) const {
+  auto delay = config_->retry_initial;
+  for (unsigned i = 1; i < failures && delay < config_->retry_max; ++i) delay *= 2;
+  delay = std::min(delay, config_->retry_max);
+  // Retries fall on a grid of retry_initial, so that messages that failed at
+  // about the same time are tried again together: one burst, then quiet,
+  // rather than a trickle that never lets a logoff see the queue at rest.
+  auto grid = static_cast<std::uint64_t>(config_->retry_initial.count());
+  std::uint64_t due = uv_now(loop_) + static_cast<std::uint64_t>(delay.count());
+  return (due + grid - 1) / grid * grid;
+}
+
 void SmtpSession::defer(ActivityId send, Record& record, const std::string& why) {
   ++record.attempts;
-  auto delay = config_->retry_initial;
-  for (unsigned i = 1; i < record.attempts && delay < config_->retry_max; ++i) delay *= 2;
-  delay = std::min(delay, config_->retry_max);
-  record.next_try = uv_now(loop_) + static_cast<std::uint64_t>(delay.count());
+  record.next_try = std::max(retry_time(record.attempts), unreachable_until_);
   ++stats_->messages_deferred;
   ++stats_->retries_scheduled;
   stats_->last_problem = why;
@@ -296,7 +317,14 @@ void SmtpSession::arm_retry(std::uint64_t due) {
   std::chrono::milliseconds delay(due > now ? due - now : 0);
   retry_timer_.start(delay, [this] {
     retry_due_ = 0;
-    if (!logged_off_) support_->retry_deferred();
+    if (logged_off_) return;
+    if (flush_pending_) {
+      // A flush is the retry: each deferred message gets its one more try
+      // from it. Retrying again under it would keep the flush from ending.
+      retry_after_flush_ = true;
+      return;
+    }
+    support_->retry_deferred();
   });
 }
 
@@ -316,6 +344,10 @@ void SmtpSession::tick() {
     retired_.clear();
     if (flush_pending_ && in_hand_ == 0 && !refused_ && !logged_off_) {
       flush_pending_ = false;
+      if (retry_after_flush_) {
+        retry_after_flush_ = false;
+        arm_retry(retry_time(1));
+      }
       support_->flush_complete();
     }
     if (logged_off_ && connections_.empty()) {

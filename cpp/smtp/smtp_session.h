@@ -69,6 +69,8 @@ class SmtpSession final : public TransportSession,
   void defer(ActivityId send, Record& record, const std::string& why);
   void complete(ActivityId send, HRESULT result);
   void arm_retry(std::uint64_t due);
+  // When the failures-th consecutive failure may be tried again (uv_now ms).
+  std::uint64_t retry_time(unsigned failures) const;
   void tick();
   void retire(SmtpConnection& connection);
   std::vector<std::string> open_recipients(const Record& record) const;
@@ -86,6 +88,11 @@ class SmtpSession final : public TransportSession,
   std::size_t in_hand_ = 0;  // Sends accepted and not completed.
   bool refused_ = false;     // A send was refused for capacity: notify_ready is owed.
   bool flush_pending_ = false;
+  bool retry_after_flush_ = false;  // A retry came due during the flush.
+  // Connections that failed before getting ready, in a row, and the backoff
+  // they impose on every message.
+  unsigned unreachable_ = 0;
+  std::uint64_t unreachable_until_ = 0;
   bool logged_off_ = false;
   Timer retry_timer_;
   std::uint64_t retry_due_ = 0;  // When retry_timer_ fires; 0: not armed.
