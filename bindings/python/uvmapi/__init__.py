@@ -20,6 +20,7 @@ from .errors import (
     InvalidObject,
     InvalidParameter,
     MapiError,
+    NetworkError,
     NoSupport,
     NotEnoughMemory,
     NotFound,
@@ -34,6 +35,7 @@ from .flags import (
     MAPI_E_INTERFACE_NOT_SUPPORTED,
     MAPI_E_INVALID_OBJECT,
     MAPI_E_INVALID_PARAMETER,
+    MAPI_E_NETWORK_ERROR,
     MAPI_E_NO_SUPPORT,
     MAPI_E_NOT_ENOUGH_MEMORY,
     MAPI_E_NOT_FOUND,
@@ -50,6 +52,7 @@ from .flags import (
 )
 from .model import LogoffOutcome, Message
 from .runtime import CallbackError, Runtime
+from .smtp import SmtpAuth, SmtpFlags, SmtpSecurity, SmtpStats
 from .store import PendingLogoff, Store
 from .transport import Transport, TransportFactory, TransportSupport
 
@@ -83,6 +86,10 @@ __all__ = [
     "Notify",
     "TransportLogoff",
     "Folder",
+    "SmtpSecurity",
+    "SmtpAuth",
+    "SmtpFlags",
+    "SmtpStats",
     "MapiError",
     "CallFailed",
     "NotEnoughMemory",
@@ -94,6 +101,7 @@ __all__ = [
     "NotFound",
     "UserCancel",
     "UnableToAbort",
+    "NetworkError",
     "InterfaceNotSupported",
     "Timeout",
     "S_OK",
@@ -107,6 +115,7 @@ __all__ = [
     "MAPI_E_NOT_FOUND",
     "MAPI_E_USER_CANCEL",
     "MAPI_E_UNABLE_TO_ABORT",
+    "MAPI_E_NETWORK_ERROR",
     "MAPI_E_INTERFACE_NOT_SUPPORTED",
     "MAPI_E_TIMEOUT",
     "version",

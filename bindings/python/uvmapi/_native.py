@@ -19,6 +19,7 @@ from ctypes import (
     CFUNCTYPE,
     POINTER,
     Structure,
+    c_char,
     c_char_p,
     c_int,
     c_int32,
@@ -44,6 +45,8 @@ STORE_OPTIONS_VERSION = 1
 TRANSPORT_VTBL_VERSION = 1
 TRANSPORT_PROVIDER_VERSION = 1
 STORE_PROVIDER_VTBL_VERSION = 1
+SMTP_OPTIONS_VERSION = 1
+SMTP_STATS_VERSION = 1
 
 
 class Iid(Structure):
@@ -144,6 +147,50 @@ class TransportProvider(Structure):
     ]
 
 
+# --- The SMTP transport (smtp.h) --------------------------------------------
+
+
+class SmtpOptions(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("url", c_char_p),
+        ("security", c_uint32),
+        ("flags", c_uint32),
+        ("ca_file", c_char_p),
+        ("tls_server_name", c_char_p),
+        ("username", c_char_p),
+        ("password", c_char_p),
+        ("auth_mechanism", c_uint32),
+        ("helo_name", c_char_p),
+        ("connections", c_uint32),
+        ("connect_timeout_ms", c_uint32),
+        ("command_timeout_ms", c_uint32),
+        ("data_timeout_ms", c_uint32),
+        ("idle_timeout_ms", c_uint32),
+        ("retry_initial_ms", c_uint32),
+        ("retry_max_ms", c_uint32),
+    ]
+
+
+class SmtpStats(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("connections_opened", c_uint64),
+        ("connections_failed", c_uint64),
+        ("transactions", c_uint64),
+        ("messages_sent", c_uint64),
+        ("messages_deferred", c_uint64),
+        ("messages_failed", c_uint64),
+        ("recipients_accepted", c_uint64),
+        ("recipients_deferred", c_uint64),
+        ("recipients_refused", c_uint64),
+        ("reports_delivered", c_uint64),
+        ("cancels", c_uint64),
+        ("retries_scheduled", c_uint64),
+        ("last_problem", c_char * 256),
+    ]
+
+
 # --- Every exported function ------------------------------------------------
 # name: (restype, argtypes). tests/test_native.py checks this table against
 # the UVMAPI_EXTERN declarations of the headers and the library's exports.
@@ -194,6 +241,10 @@ FUNCTIONS: Dict[str, Tuple[object, List[object]]] = {
     "uvmapi_xpsupport_abort_inbound": (HRESULT, [P, c_uint64]),
     "uvmapi_xpsupport_notify_ready": (HRESULT, [P]),
     "uvmapi_xpsupport_flush_complete": (HRESULT, [P]),
+    # smtp.h
+    "uvmapi_smtp_options_init": (HRESULT, [POINTER(SmtpOptions), c_uint32]),
+    "uvmapi_runtime_add_smtp_transport": (HRESULT, [P, POINTER(SmtpOptions)]),
+    "uvmapi_runtime_smtp_stats": (HRESULT, [P, c_char_p, POINTER(SmtpStats)]),
 }
 
 # Exported data: the interface identifiers.

@@ -26,6 +26,7 @@ __all__ = [
     "NotFound",
     "UserCancel",
     "UnableToAbort",
+    "NetworkError",
     "InterfaceNotSupported",
     "Timeout",
     "error_for",
@@ -88,6 +89,11 @@ class UnableToAbort(MapiError):
     """MAPI_E_UNABLE_TO_ABORT"""
 
 
+class NetworkError(MapiError):
+    """MAPI_E_NETWORK_ERROR: a transport could not reach its peer, or the
+    peer refused for now."""
+
+
 class InterfaceNotSupported(MapiError):
     """MAPI_E_INTERFACE_NOT_SUPPORTED"""
 
@@ -110,6 +116,7 @@ _CLASSES: Dict[int, Type[MapiError]] = {
     _f.MAPI_E_NOT_FOUND: NotFound,
     _f.MAPI_E_USER_CANCEL: UserCancel,
     _f.MAPI_E_UNABLE_TO_ABORT: UnableToAbort,
+    _f.MAPI_E_NETWORK_ERROR: NetworkError,
     _f.MAPI_E_INTERFACE_NOT_SUPPORTED: InterfaceNotSupported,
     _f.MAPI_E_TIMEOUT: Timeout,
 }

@@ -9,7 +9,7 @@ import threading
 import traceback
 from ctypes import byref, c_void_p
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Union
 
 from . import _native
 from .errors import Timeout
@@ -18,6 +18,7 @@ from .model import LogoffOutcome
 from .transport import TransportFactory, TransportGlue
 
 if TYPE_CHECKING:
+    from .smtp import SmtpStats
     from .store import PendingLogoff, Store
 
 __all__ = ["Runtime", "CallbackError"]
@@ -160,6 +161,35 @@ class Runtime:
         registration = self._glue.registration(factory)
         lib = _native.lib()
         _native.check(lib.uvmapi_runtime_add_transport_provider(self._ptr, byref(registration)))
+
+    def add_smtp_transport(self, url: str, **options: Any) -> None:
+        """Adds the built-in SMTP transport (uvmapi_runtime_add_smtp_transport):
+        stores logged on from now on send their Outbox to the server at
+        ``url`` ("smtp://[user@]host[:port]" for STARTTLS, "smtps://..." for
+        TLS from the first byte). The options are checked now; InvalidParameter
+        with the reason, and nothing added, when they cannot work.
+
+        Keyword options (None or absent: the default; docs/smtp.md):
+        ``security`` (:class:`uvmapi.SmtpSecurity` or "none", "starttls",
+        "implicit"), ``ca_file``, ``tls_server_name``, ``username``,
+        ``password``, ``auth_mechanism`` (:class:`uvmapi.SmtpAuth`),
+        ``helo_name``, ``verify`` (False: do not check the certificate),
+        ``allow_plaintext_auth``, ``pipelining``, ``connections``, and the
+        timeouts in seconds ``connect_timeout``, ``command_timeout``,
+        ``data_timeout``, ``idle_timeout``, ``retry_initial``, ``retry_max``."""
+        from .smtp import options_struct
+
+        struct = options_struct(url, **options)
+        _native.check(_native.lib().uvmapi_runtime_add_smtp_transport(self._ptr, byref(struct)))
+
+    def smtp_stats(self, store: Union[str, "Store"]) -> "SmtpStats":
+        """The counters of the SMTP transport added last, for a store (its
+        name or the Store); zeros if it never logged on. NotFound when no SMTP
+        transport was added. Still readable after :meth:`shutdown`."""
+        from .smtp import read_stats
+
+        name = store if isinstance(store, str) else store.name
+        return read_stats(self._ptr, name)
 
     # --- What C reported ----------------------------------------------------
 
