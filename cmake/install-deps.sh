@@ -18,6 +18,14 @@ cmake_ok() {
 }
 
 libuv_ok() { have pkg-config && pkg-config --exists libuv; }
+openssl_ok() {
+  have pkg-config && pkg-config --exists openssl && return 0
+  # Homebrew's openssl is keg-only: CMake looks for it there (UvmapiDependencies.cmake).
+  [ "$(uname -s)" = Darwin ] && [ -d "$(brew --prefix openssl 2>/dev/null)/lib/pkgconfig" ]
+}
+# The SMTP tests run Postfix's smtp-sink (Debian's postfix package); there is
+# no Homebrew formula for it, so on macOS those tests report themselves skipped.
+smtp_sink_ok() { [ -x /usr/sbin/smtp-sink ] || have smtp-sink; }
 
 doctest_ok() {
   brew_include="$(brew --prefix 2>/dev/null || echo /opt/homebrew)/include"
@@ -33,9 +41,11 @@ doctest_ok() {
 if [ "$(uname -s)" = Darwin ]; then
   pkg_cmake=cmake pkg_cxx=xcode-command-line-tools pkg_make=xcode-command-line-tools
   pkg_pc=pkg-config pkg_uv=libuv pkg_doctest=doctest pkg_python=python3 pkg_cargo=rust
+  pkg_ssl=openssl pkg_postfix=""
 else
   pkg_cmake=cmake pkg_cxx=g++ pkg_make=make
   pkg_pc=pkg-config pkg_uv=libuv1-dev pkg_doctest=doctest-dev pkg_python=python3-venv pkg_cargo=cargo
+  pkg_ssl=libssl-dev pkg_postfix=postfix
 fi
 
 # Prints the packages to install, separated by spaces; nothing when all is there.
@@ -46,6 +56,8 @@ missing() {
   have pkg-config || printf '%s ' "$pkg_pc"
   libuv_ok || printf '%s ' "$pkg_uv"
   doctest_ok || printf '%s ' "$pkg_doctest"
+  openssl_ok || printf '%s ' "$pkg_ssl"
+  [ -z "$pkg_postfix" ] || smtp_sink_ok || printf '%s ' "$pkg_postfix"
   # The Python and Rust bindings are tested by make test too.
   # venv with ensurepip: the Python binding's tests install the package
   # into a fresh virtual environment (Debian ships that part separately).
@@ -89,7 +101,7 @@ case "$(uname -s)" in
     fi
     $sudo apt-get update -q
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      cmake g++ pkg-config libuv1-dev doctest-dev make python3 python3-venv cargo
+      cmake g++ pkg-config libuv1-dev doctest-dev make python3 python3-venv cargo libssl-dev postfix
     ;;
   *)
     echo "install-deps: unsupported system $(uname -s); please install: $todo" >&2
