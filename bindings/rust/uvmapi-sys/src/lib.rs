@@ -50,6 +50,8 @@ pub const MAPI_E_BUSY: uvmapi_hresult = UVMAPI_HR(0x8004010B);
 pub const MAPI_E_NOT_FOUND: uvmapi_hresult = UVMAPI_HR(0x8004010F);
 pub const MAPI_E_USER_CANCEL: uvmapi_hresult = UVMAPI_HR(0x80040113);
 pub const MAPI_E_UNABLE_TO_ABORT: uvmapi_hresult = UVMAPI_HR(0x80040114);
+/// A transport could not reach its peer, or the peer refused for now.
+pub const MAPI_E_NETWORK_ERROR: uvmapi_hresult = UVMAPI_HR(0x80040115);
 /// QueryInterface for an interface the object does not have (COM's E_NOINTERFACE).
 pub const MAPI_E_INTERFACE_NOT_SUPPORTED: uvmapi_hresult = UVMAPI_HR(0x80004002);
 pub const MAPI_E_TIMEOUT: uvmapi_hresult = UVMAPI_HR(0x80040401);
@@ -573,6 +575,145 @@ impl Default for uvmapi_transport_provider {
     }
 }
 
+// --- smtp.h: the built-in SMTP transport ---------------------------------------
+
+/// As the URL says: smtp:// means STARTTLS, smtps:// TLS from the first byte.
+pub const UVMAPI_SMTP_SECURITY_DEFAULT: u32 = 0;
+/// Plain text throughout.
+pub const UVMAPI_SMTP_SECURITY_NONE: u32 = 1;
+pub const UVMAPI_SMTP_SECURITY_STARTTLS: u32 = 2;
+pub const UVMAPI_SMTP_SECURITY_IMPLICIT: u32 = 3;
+
+/// PLAIN if offered, else LOGIN.
+pub const UVMAPI_SMTP_AUTH_ANY: u32 = 0;
+pub const UVMAPI_SMTP_AUTH_PLAIN: u32 = 1;
+pub const UVMAPI_SMTP_AUTH_LOGIN: u32 = 2;
+
+/// Do not verify the server's certificate chain or host name.
+pub const UVMAPI_SMTP_NO_VERIFY: u32 = 0x1;
+/// Authenticate even over a connection that is not encrypted.
+pub const UVMAPI_SMTP_ALLOW_PLAINTEXT_AUTH: u32 = 0x2;
+/// Send one command at a time even when the server offers PIPELINING.
+pub const UVMAPI_SMTP_NO_PIPELINING: u32 = 0x4;
+
+pub const UVMAPI_SMTP_OPTIONS_VERSION: u32 = 1;
+/// The SMTP transport's options. Strings are copied by the call; NULL means
+/// the default, and so do zero numbers.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct uvmapi_smtp_options {
+    /// `UVMAPI_SMTP_OPTIONS_VERSION`.
+    pub version: u32,
+    /// Required: "smtp://[user@]host[:port]" or "smtps://[user@]host[:port]".
+    pub url: *const c_char,
+    /// `UVMAPI_SMTP_SECURITY_*`.
+    pub security: u32,
+    /// `UVMAPI_SMTP_*` flags.
+    pub flags: u32,
+    /// PEM bundle to trust; NULL: the system's.
+    pub ca_file: *const c_char,
+    /// Name to verify and send as SNI; NULL: the URL's host.
+    pub tls_server_name: *const c_char,
+    /// NULL: the URL's user, or no authentication.
+    pub username: *const c_char,
+    pub password: *const c_char,
+    /// `UVMAPI_SMTP_AUTH_*`.
+    pub auth_mechanism: u32,
+    /// NULL: "localhost".
+    pub helo_name: *const c_char,
+    /// Parallel connections per store; 0: 1.
+    pub connections: u32,
+    /// 0: 30000.
+    pub connect_timeout_ms: u32,
+    /// 0: 60000.
+    pub command_timeout_ms: u32,
+    /// 0: 120000.
+    pub data_timeout_ms: u32,
+    /// 0: 5000.
+    pub idle_timeout_ms: u32,
+    /// 0: 1000.
+    pub retry_initial_ms: u32,
+    /// 0: 300000.
+    pub retry_max_ms: u32,
+}
+impl uvmapi_smtp_options {
+    /// `UVMAPI_SMTP_OPTIONS_INIT`.
+    pub const INIT: Self = Self {
+        version: UVMAPI_SMTP_OPTIONS_VERSION,
+        url: core::ptr::null(),
+        security: 0,
+        flags: 0,
+        ca_file: core::ptr::null(),
+        tls_server_name: core::ptr::null(),
+        username: core::ptr::null(),
+        password: core::ptr::null(),
+        auth_mechanism: 0,
+        helo_name: core::ptr::null(),
+        connections: 0,
+        connect_timeout_ms: 0,
+        command_timeout_ms: 0,
+        data_timeout_ms: 0,
+        idle_timeout_ms: 0,
+        retry_initial_ms: 0,
+        retry_max_ms: 0,
+    };
+}
+impl Default for uvmapi_smtp_options {
+    fn default() -> Self {
+        Self::INIT
+    }
+}
+
+pub const UVMAPI_SMTP_STATS_VERSION: u32 = 1;
+/// What the SMTP sessions of one store did, summed over its logons.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct uvmapi_smtp_stats {
+    /// `UVMAPI_SMTP_STATS_VERSION`: set by the caller.
+    pub version: u32,
+    pub connections_opened: u64,
+    pub connections_failed: u64,
+    pub transactions: u64,
+    pub messages_sent: u64,
+    pub messages_deferred: u64,
+    pub messages_failed: u64,
+    pub recipients_accepted: u64,
+    pub recipients_deferred: u64,
+    pub recipients_refused: u64,
+    pub reports_delivered: u64,
+    pub cancels: u64,
+    pub retries_scheduled: u64,
+    /// The newest problem, for humans, NUL-terminated and cut to fit; empty
+    /// if none. Never holds a password.
+    pub last_problem: [c_char; 256],
+}
+impl uvmapi_smtp_stats {
+    /// Zeros, with the version set, ready for `uvmapi_runtime_smtp_stats`.
+    pub const fn new() -> Self {
+        Self {
+            version: UVMAPI_SMTP_STATS_VERSION,
+            connections_opened: 0,
+            connections_failed: 0,
+            transactions: 0,
+            messages_sent: 0,
+            messages_deferred: 0,
+            messages_failed: 0,
+            recipients_accepted: 0,
+            recipients_deferred: 0,
+            recipients_refused: 0,
+            reports_delivered: 0,
+            cancels: 0,
+            retries_scheduled: 0,
+            last_problem: [0; 256],
+        }
+    }
+}
+impl Default for uvmapi_smtp_stats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 // --- The exported functions and data ----------------------------------------
 
 extern "C" {
@@ -711,4 +852,23 @@ extern "C" {
     ) -> uvmapi_hresult;
     pub fn uvmapi_xpsupport_notify_ready(support: *mut uvmapi_xpsupport) -> uvmapi_hresult;
     pub fn uvmapi_xpsupport_flush_complete(support: *mut uvmapi_xpsupport) -> uvmapi_hresult;
+
+    // smtp.h
+    /// Fills options with the defaults of the given version.
+    pub fn uvmapi_smtp_options_init(
+        options: *mut uvmapi_smtp_options,
+        version: u32,
+    ) -> uvmapi_hresult;
+    /// Stores logged on after this call get an SMTP session; the options are
+    /// checked (and the CA file loaded) now.
+    pub fn uvmapi_runtime_add_smtp_transport(
+        runtime: *mut uvmapi_runtime,
+        options: *const uvmapi_smtp_options,
+    ) -> uvmapi_hresult;
+    /// The counters of the SMTP transport added last, for the named store.
+    pub fn uvmapi_runtime_smtp_stats(
+        runtime: *mut uvmapi_runtime,
+        store_name: *const c_char,
+        stats: *mut uvmapi_smtp_stats,
+    ) -> uvmapi_hresult;
 }

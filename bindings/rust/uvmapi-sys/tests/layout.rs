@@ -35,6 +35,8 @@ fn sizes_and_alignments_match_c() {
     layout!(uvmapi_xpsupport, 8, 8);
     layout!(uvmapi_xpsupport_vtbl, 80, 8);
     layout!(uvmapi_transport_provider, 24, 8);
+    layout!(uvmapi_smtp_options, 104, 8);
+    layout!(uvmapi_smtp_stats, 360, 8);
     // Callbacks and vtable slots are plain function pointers (None is NULL).
     layout!(uvmapi_logoff_callback, 8, 8);
     layout!(uvmapi_logoff_done, 8, 8);
@@ -74,6 +76,36 @@ fn offsets_match_c() {
     assert_eq!(offset_of!(uvmapi_store_options, path), 16);
     assert_eq!(offset_of!(uvmapi_transport_provider, context), 8);
     assert_eq!(offset_of!(uvmapi_transport_provider, TransportLogon), 16);
+
+    assert_eq!(offset_of!(uvmapi_smtp_options, url), 8);
+    assert_eq!(offset_of!(uvmapi_smtp_options, security), 16);
+    assert_eq!(offset_of!(uvmapi_smtp_options, flags), 20);
+    assert_eq!(offset_of!(uvmapi_smtp_options, ca_file), 24);
+    assert_eq!(offset_of!(uvmapi_smtp_options, tls_server_name), 32);
+    assert_eq!(offset_of!(uvmapi_smtp_options, username), 40);
+    assert_eq!(offset_of!(uvmapi_smtp_options, password), 48);
+    assert_eq!(offset_of!(uvmapi_smtp_options, auth_mechanism), 56);
+    assert_eq!(offset_of!(uvmapi_smtp_options, helo_name), 64);
+    assert_eq!(offset_of!(uvmapi_smtp_options, connections), 72);
+    assert_eq!(offset_of!(uvmapi_smtp_options, connect_timeout_ms), 76);
+    assert_eq!(offset_of!(uvmapi_smtp_options, command_timeout_ms), 80);
+    assert_eq!(offset_of!(uvmapi_smtp_options, data_timeout_ms), 84);
+    assert_eq!(offset_of!(uvmapi_smtp_options, idle_timeout_ms), 88);
+    assert_eq!(offset_of!(uvmapi_smtp_options, retry_initial_ms), 92);
+    assert_eq!(offset_of!(uvmapi_smtp_options, retry_max_ms), 96);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, connections_opened), 8);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, connections_failed), 16);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, transactions), 24);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, messages_sent), 32);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, messages_deferred), 40);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, messages_failed), 48);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, recipients_accepted), 56);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, recipients_deferred), 64);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, recipients_refused), 72);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, reports_delivered), 80);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, cancels), 88);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, retries_scheduled), 96);
+    assert_eq!(offset_of!(uvmapi_smtp_stats, last_problem), 104);
 
     // Vtables: the version, then one pointer per slot in the header's order.
     assert_eq!(offset_of!(uvmapi_store_vtbl, QueryInterface), 8);
@@ -124,6 +156,9 @@ fn sizes_and_alignments_match_c() {
     layout!(uvmapi_transport_vtbl, 32, 4);
     layout!(uvmapi_xpsupport_vtbl, 40, 4);
     layout!(uvmapi_transport_provider, 12, 4);
+    layout!(uvmapi_smtp_options, 68, 4);
+    // uvmapi_smtp_stats is left out: a uint64_t is 4-aligned in a struct on
+    // i386 and 8-aligned on 32-bit ARM, so its size differs between them.
 }
 
 #[test]
@@ -168,6 +203,35 @@ fn options_init_matches_the_init_constant() {
 }
 
 #[test]
+fn smtp_options_init_matches_the_init_constant() {
+    let mut options = uvmapi_smtp_options {
+        version: 0,
+        url: 1 as *const _,
+        security: 7,
+        flags: 7,
+        connections: 7,
+        retry_max_ms: 7,
+        ..uvmapi_smtp_options::INIT
+    };
+    let hr = unsafe { uvmapi_smtp_options_init(&mut options, UVMAPI_SMTP_OPTIONS_VERSION) };
+    assert_eq!(hr, S_OK);
+    let init = uvmapi_smtp_options::INIT;
+    assert_eq!(options.version, init.version);
+    assert!(options.url.is_null());
+    assert_eq!(
+        (
+            options.security,
+            options.flags,
+            options.connections,
+            options.retry_max_ms
+        ),
+        (0, 0, 0, 0)
+    );
+    let hr = unsafe { uvmapi_smtp_options_init(&mut options, UVMAPI_SMTP_OPTIONS_VERSION + 1) };
+    assert_eq!(hr, MAPI_E_INVALID_PARAMETER);
+}
+
+#[test]
 fn hresult_names_come_from_the_library() {
     let name = |hr| {
         unsafe { CStr::from_ptr(uvmapi_hresult_name(hr)) }
@@ -178,6 +242,7 @@ fn hresult_names_come_from_the_library() {
     assert_eq!(name(MAPI_E_BUSY), "MAPI_E_BUSY");
     assert_eq!(name(MAPI_E_UNKNOWN_FLAGS), "MAPI_E_UNKNOWN_FLAGS");
     assert_eq!(name(MAPI_E_TIMEOUT), "MAPI_E_TIMEOUT");
+    assert_eq!(name(MAPI_E_NETWORK_ERROR), "MAPI_E_NETWORK_ERROR");
     assert_eq!(name(S_OK), "S_OK");
     assert!(UVMAPI_FAILED(MAPI_E_CALL_FAILED));
     assert!(UVMAPI_SUCCEEDED(S_OK));

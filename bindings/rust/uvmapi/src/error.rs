@@ -8,8 +8,9 @@ use crate::outcome::Outcome;
 pub mod hresult {
     pub use uvmapi_sys::{
         MAPI_E_BUSY, MAPI_E_CALL_FAILED, MAPI_E_INTERFACE_NOT_SUPPORTED, MAPI_E_INVALID_OBJECT,
-        MAPI_E_INVALID_PARAMETER, MAPI_E_NOT_ENOUGH_MEMORY, MAPI_E_NOT_FOUND, MAPI_E_NO_SUPPORT,
-        MAPI_E_TIMEOUT, MAPI_E_UNABLE_TO_ABORT, MAPI_E_UNKNOWN_FLAGS, MAPI_E_USER_CANCEL, S_OK,
+        MAPI_E_INVALID_PARAMETER, MAPI_E_NETWORK_ERROR, MAPI_E_NOT_ENOUGH_MEMORY, MAPI_E_NOT_FOUND,
+        MAPI_E_NO_SUPPORT, MAPI_E_TIMEOUT, MAPI_E_UNABLE_TO_ABORT, MAPI_E_UNKNOWN_FLAGS,
+        MAPI_E_USER_CANCEL, S_OK,
     };
 
     /// "MAPI_E_BUSY" and so on; the hex value for codes the library does not know.
@@ -46,6 +47,9 @@ pub enum ErrorKind {
     Timeout,
     /// MAPI_E_UNABLE_TO_ABORT: an abort could not stop the transports.
     UnableToAbort,
+    /// MAPI_E_NETWORK_ERROR: a transport could not reach its peer, or the
+    /// peer refused for now.
+    NetworkError,
     /// MAPI_E_CALL_FAILED: the call cannot work (the runtime is shut down, a
     /// blocking call on the loop thread, a callback that panicked...).
     CallFailed,
@@ -64,6 +68,7 @@ impl ErrorKind {
             hresult::MAPI_E_NOT_FOUND => ErrorKind::NotFound,
             hresult::MAPI_E_TIMEOUT => ErrorKind::Timeout,
             hresult::MAPI_E_UNABLE_TO_ABORT => ErrorKind::UnableToAbort,
+            hresult::MAPI_E_NETWORK_ERROR => ErrorKind::NetworkError,
             hresult::MAPI_E_CALL_FAILED => ErrorKind::CallFailed,
             _ => ErrorKind::Other,
         }
@@ -79,6 +84,7 @@ impl ErrorKind {
             ErrorKind::NotFound => hresult::MAPI_E_NOT_FOUND,
             ErrorKind::Timeout => hresult::MAPI_E_TIMEOUT,
             ErrorKind::UnableToAbort => hresult::MAPI_E_UNABLE_TO_ABORT,
+            ErrorKind::NetworkError => hresult::MAPI_E_NETWORK_ERROR,
             ErrorKind::CallFailed => hresult::MAPI_E_CALL_FAILED,
             ErrorKind::Other => return None,
         })

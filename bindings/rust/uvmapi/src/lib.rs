@@ -10,6 +10,8 @@
 //!   [`Outcome`]; [`Store::logoff_with`] returns at once and calls a closure.
 //! - [`Transport`] / [`TransportProvider`]: transports written in Rust, and
 //!   [`TransportSupport`], through which they answer from any thread.
+//! - [`SmtpOptions`]: the built-in SMTP transport
+//!   ([`Runtime::add_smtp_transport`]), and its counters, [`SmtpStats`].
 //! - [`Logoff`], [`Flush`], [`Notify`], [`TransportLogoffFlags`]: flag sets
 //!   that print their MAPI names.
 //! - [`Error`]: the HRESULT and the library's sentence ([`ErrorKind`] for
@@ -30,6 +32,7 @@ mod guard;
 mod message;
 mod outcome;
 mod runtime;
+mod smtp;
 mod store;
 mod transport;
 
@@ -38,6 +41,7 @@ pub use flags::{Flush, Logoff, Notify, TransportLogoffFlags};
 pub use message::{Folder, Message};
 pub use outcome::Outcome;
 pub use runtime::{Runtime, RuntimeOptions};
+pub use smtp::{SmtpAuth, SmtpOptions, SmtpSecurity, SmtpStats};
 pub use store::{LogoffError, Store};
 pub use transport::{Transport, TransportProvider, TransportSupport};
 
