@@ -38,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -768,6 +769,204 @@ class Store {
 };
 
 // ---------------------------------------------------------------------------
+// The SMTP transport
+// ---------------------------------------------------------------------------
+
+// How the connection is secured (UVMAPI_SMTP_SECURITY_*).
+enum class SmtpSecurity : std::uint32_t {
+  Default = UVMAPI_SMTP_SECURITY_DEFAULT,  // As the URL says: smtp:// STARTTLS, smtps:// TLS.
+  None = UVMAPI_SMTP_SECURITY_NONE,        // Plain text throughout.
+  StartTls = UVMAPI_SMTP_SECURITY_STARTTLS,
+  Implicit = UVMAPI_SMTP_SECURITY_IMPLICIT,
+};
+
+// The SASL mechanism (UVMAPI_SMTP_AUTH_*). Any: PLAIN if offered, else LOGIN.
+enum class SmtpAuth : std::uint32_t {
+  Any = UVMAPI_SMTP_AUTH_ANY,
+  Plain = UVMAPI_SMTP_AUTH_PLAIN,
+  Login = UVMAPI_SMTP_AUTH_LOGIN,
+};
+
+// The options of Runtime::add_smtp_transport, as a builder:
+//   runtime.add_smtp_transport(uvmapi::SmtpOptions("smtp://mail.example.org")
+//                                  .username("alice").password(secret));
+// Anything not set keeps the library's default (docs/smtp.md).
+class SmtpOptions {
+ public:
+  // "smtp://[user@]host[:port]" (STARTTLS) or "smtps://[user@]host[:port]"
+  // (TLS from the first byte). A password in the URL is refused: use password().
+  explicit SmtpOptions(std::string url) : url_(std::move(url)) {}
+
+  SmtpOptions& security(SmtpSecurity security) noexcept {
+    security_ = security;
+    return *this;
+  }
+  // A PEM bundle to trust instead of the system's certificates.
+  SmtpOptions& ca_file(std::string path) {
+    ca_file_ = std::move(path);
+    return *this;
+  }
+  // The name checked in the certificate and sent as SNI (default: the URL's host).
+  SmtpOptions& tls_server_name(std::string name) {
+    tls_server_name_ = std::move(name);
+    return *this;
+  }
+  // The user to authenticate as (default: the URL's user, or none).
+  SmtpOptions& username(std::string user) {
+    username_ = std::move(user);
+    return *this;
+  }
+  SmtpOptions& password(std::string password) {
+    password_ = std::move(password);
+    return *this;
+  }
+  SmtpOptions& auth_mechanism(SmtpAuth mechanism) noexcept {
+    auth_ = mechanism;
+    return *this;
+  }
+  // The name given in EHLO (default "localhost").
+  SmtpOptions& helo_name(std::string name) {
+    helo_name_ = std::move(name);
+    return *this;
+  }
+  // false: do not check the server's certificate chain or host name.
+  SmtpOptions& verify(bool verify) noexcept {
+    set_flag(UVMAPI_SMTP_NO_VERIFY, !verify);
+    return *this;
+  }
+  // Authenticate even over a connection that is not encrypted.
+  SmtpOptions& allow_plaintext_auth(bool allow) noexcept {
+    set_flag(UVMAPI_SMTP_ALLOW_PLAINTEXT_AUTH, allow);
+    return *this;
+  }
+  // false: one command at a time even when the server offers PIPELINING.
+  SmtpOptions& pipelining(bool pipelining) noexcept {
+    set_flag(UVMAPI_SMTP_NO_PIPELINING, !pipelining);
+    return *this;
+  }
+  // Parallel connections per store (default 1).
+  SmtpOptions& connections(std::uint32_t connections) {
+    // 0 would mean "the default" to the library, a surprise for whoever wrote it.
+    if (connections == 0) refuse("connections", "is at least 1");
+    connections_ = connections;
+    return *this;
+  }
+  // Each between 1 ms and 2^32-1 ms.
+  SmtpOptions& connect_timeout(std::chrono::milliseconds timeout) {
+    return set_ms(connect_timeout_ms_, timeout, "connect_timeout");
+  }
+  SmtpOptions& command_timeout(std::chrono::milliseconds timeout) {
+    return set_ms(command_timeout_ms_, timeout, "command_timeout");
+  }
+  SmtpOptions& data_timeout(std::chrono::milliseconds timeout) {
+    return set_ms(data_timeout_ms_, timeout, "data_timeout");
+  }
+  SmtpOptions& idle_timeout(std::chrono::milliseconds timeout) {
+    return set_ms(idle_timeout_ms_, timeout, "idle_timeout");
+  }
+  // The first retry of a message that failed for now; it doubles up to retry_max.
+  SmtpOptions& retry_initial(std::chrono::milliseconds delay) {
+    return set_ms(retry_initial_ms_, delay, "retry_initial");
+  }
+  SmtpOptions& retry_max(std::chrono::milliseconds delay) {
+    return set_ms(retry_max_ms_, delay, "retry_max");
+  }
+
+  // The C struct; its strings point into this object, which must outlive it.
+  // Throws MAPI_E_INVALID_PARAMETER for a string with a NUL inside, which C
+  // would read as a shorter one. The message names the field, never its value.
+  uvmapi_smtp_options to_c() const {
+    uvmapi_smtp_options c = UVMAPI_SMTP_OPTIONS_INIT;
+    c.url = c_str(url_, "url");
+    c.security = static_cast<std::uint32_t>(security_);
+    c.flags = flags_;
+    c.ca_file = c_str(ca_file_, "ca_file");
+    c.tls_server_name = c_str(tls_server_name_, "tls_server_name");
+    c.username = c_str(username_, "username");
+    c.password = c_str(password_, "password");
+    c.auth_mechanism = static_cast<std::uint32_t>(auth_);
+    c.helo_name = c_str(helo_name_, "helo_name");
+    c.connections = connections_;
+    c.connect_timeout_ms = connect_timeout_ms_;
+    c.command_timeout_ms = command_timeout_ms_;
+    c.data_timeout_ms = data_timeout_ms_;
+    c.idle_timeout_ms = idle_timeout_ms_;
+    c.retry_initial_ms = retry_initial_ms_;
+    c.retry_max_ms = retry_max_ms_;
+    return c;
+  }
+
+ private:
+  [[noreturn]] static void refuse(const char* field, const char* why) {
+    throw Error(MAPI_E_INVALID_PARAMETER, std::string("uvmapi::SmtpOptions::") + field +
+                                              ": MAPI_E_INVALID_PARAMETER: it " + why);
+  }
+  static const char* c_str(const std::string& text, const char* field) {
+    if (text.find('\0') != std::string::npos) refuse(field, "contains a NUL character");
+    return text.c_str();
+  }
+  static const char* c_str(const std::optional<std::string>& text, const char* field) {
+    return text ? c_str(*text, field) : nullptr;
+  }
+  SmtpOptions& set_ms(std::uint32_t& slot, std::chrono::milliseconds ms, const char* field) {
+    if (ms.count() <= 0 || ms.count() > UINT32_MAX) refuse(field, "is between 1 ms and 2^32-1 ms");
+    slot = static_cast<std::uint32_t>(ms.count());
+    return *this;
+  }
+  void set_flag(std::uint32_t flag, bool on) noexcept {
+    flags_ = on ? (flags_ | flag) : (flags_ & ~flag);
+  }
+
+  std::string url_;
+  SmtpSecurity security_ = SmtpSecurity::Default;
+  std::uint32_t flags_ = 0;
+  std::optional<std::string> ca_file_, tls_server_name_, username_, password_, helo_name_;
+  SmtpAuth auth_ = SmtpAuth::Any;
+  std::uint32_t connections_ = 0;
+  std::uint32_t connect_timeout_ms_ = 0, command_timeout_ms_ = 0, data_timeout_ms_ = 0;
+  std::uint32_t idle_timeout_ms_ = 0, retry_initial_ms_ = 0, retry_max_ms_ = 0;
+};
+
+// What the SMTP sessions of one store did, summed over its logons.
+struct SmtpStats {
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connections_failed = 0;  // Could not connect, greet, secure or authenticate.
+  std::uint64_t transactions = 0;        // MAIL FROM sent.
+  std::uint64_t messages_sent = 0;       // Moved to Sent Items.
+  std::uint64_t messages_deferred = 0;   // Failed for now: left in the Outbox to retry.
+  std::uint64_t messages_failed = 0;     // Refused for good by every recipient.
+  std::uint64_t recipients_accepted = 0;
+  std::uint64_t recipients_deferred = 0;
+  std::uint64_t recipients_refused = 0;
+  std::uint64_t reports_delivered = 0;  // Non-delivery reports committed to the Inbox.
+  std::uint64_t cancels = 0;            // Sends handed back on NOTIFY_CANCEL_MESSAGE.
+  std::uint64_t retries_scheduled = 0;
+  std::string last_problem;  // The newest problem, for humans; never a password.
+
+  static SmtpStats from(const uvmapi_smtp_stats& c) {
+    SmtpStats stats;
+    stats.connections_opened = c.connections_opened;
+    stats.connections_failed = c.connections_failed;
+    stats.transactions = c.transactions;
+    stats.messages_sent = c.messages_sent;
+    stats.messages_deferred = c.messages_deferred;
+    stats.messages_failed = c.messages_failed;
+    stats.recipients_accepted = c.recipients_accepted;
+    stats.recipients_deferred = c.recipients_deferred;
+    stats.recipients_refused = c.recipients_refused;
+    stats.reports_delivered = c.reports_delivered;
+    stats.cancels = c.cancels;
+    stats.retries_scheduled = c.retries_scheduled;
+    // NUL-terminated by the library; bounded here all the same.
+    const char* text = c.last_problem;
+    const void* end = std::memchr(text, '\0', sizeof c.last_problem);
+    stats.last_problem.assign(text, end ? static_cast<const char*>(end) - text
+                                        : static_cast<std::ptrdiff_t>(sizeof c.last_problem));
+    return stats;
+  }
+};
+
+// ---------------------------------------------------------------------------
 // The runtime
 // ---------------------------------------------------------------------------
 
@@ -913,6 +1112,32 @@ class Runtime {
       Factory make;
     };
     add_transport_provider(std::make_shared<FunctionProvider>(std::move(factory)));
+  }
+
+  // Adds the built-in SMTP transport: stores logged on from now on send
+  // their Outbox to its server. The options are checked now (and a CA file
+  // loaded): MAPI_E_INVALID_PARAMETER with the reason, and nothing added,
+  // when they cannot work.
+  void add_smtp_transport(const SmtpOptions& options) const {
+    const uvmapi_smtp_options c = options.to_c();
+    detail::check(uvmapi_runtime_add_smtp_transport(handle(), &c),
+                  "uvmapi_runtime_add_smtp_transport");
+  }
+
+  // The counters of the SMTP transport added last, for a store (zeros if it
+  // never logged on). MAPI_E_NOT_FOUND when no SMTP transport was added.
+  // Still readable after shutdown().
+  SmtpStats smtp_stats(const std::string& store_name) const {
+    if (store_name.find('\0') != std::string::npos) {
+      throw Error(MAPI_E_INVALID_PARAMETER,
+                  "uvmapi::Runtime::smtp_stats: MAPI_E_INVALID_PARAMETER: the store name "
+                  "contains a NUL character");
+    }
+    uvmapi_smtp_stats c{};
+    c.version = UVMAPI_SMTP_STATS_VERSION;
+    detail::check(uvmapi_runtime_smtp_stats(handle(), store_name.c_str(), &c),
+                  "uvmapi_runtime_smtp_stats");
+    return SmtpStats::from(c);
   }
 
   uvmapi_runtime* get() const noexcept { return runtime_; }
