@@ -187,7 +187,9 @@ std::shared_ptr<StoreSupport> Runtime::logged_on(const std::string& name) {
 
 HRESULT Runtime::offer_queue(const std::string& name) {
   auto support = logged_on(name);
-  return support ? support->spooler().notify_ready() : last_error_code();
+  if (!support) return last_error_code();
+  support->spooler().rescan();
+  return S_OK;
 }
 
 HRESULT Runtime::escalate_logoff(const std::string& name) {

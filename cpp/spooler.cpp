@@ -84,8 +84,16 @@ HRESULT Spooler::logon(const std::vector<std::shared_ptr<TransportProvider>>& pr
     slots_.push_back(Slot{std::move(session), std::move(link)});
   }
   notify_all(NOTIFY_BEGIN_INBOUND | NOTIFY_BEGIN_OUTBOUND);
-  offer_queue();
+  rescan();
   return S_OK;
+}
+
+void Spooler::rescan() {
+  queue_.clear();
+  for (MessageId message : store_.list(Folder::Outbox)) {
+    if (!held_.count(message) && !deferred_.count(message)) queue_.insert(message);
+  }
+  offer_queue();
 }
 
 std::uint32_t Spooler::activity() const {
@@ -106,6 +114,7 @@ std::size_t Spooler::sendable() const {
 HRESULT Spooler::submit(const Message& message, MessageId& id) {
   HRESULT result = store_.add(Folder::Outbox, message, id);
   if (failed(result)) return result;
+  queue_.insert(id);
   offer_queue();
   return S_OK;
 }
@@ -136,7 +145,7 @@ void Spooler::cancel_activity() {
 }
 
 void Spooler::flush_all(std::uint32_t flags) {
-  deferred_.clear();
+  release_deferred();
   for (auto& slot : slots_) {
     if (!slot.flushing) {
       slot.flushing = true;
@@ -160,6 +169,7 @@ void Spooler::logoff(std::uint32_t flags) {
   sends_.clear();
   receives_.clear();
   held_.clear();
+  queue_.clear();
   flushes_pending_ = 0;
   auto slots = std::move(slots_);
   slots_.clear();
@@ -175,7 +185,9 @@ HRESULT Spooler::complete_send(ActivityId send, HRESULT result) {
   if (result == S_OK) {
     HRESULT moved = store_.move(message, Folder::Outbox, Folder::SentItems);
     if (failed(moved)) return moved;
-  } else if (result != MAPI_E_USER_CANCEL) {
+  } else if (result == MAPI_E_USER_CANCEL) {
+    queue_.insert(message);
+  } else {
     deferred_.insert(message);
   }
   changed();
@@ -217,7 +229,7 @@ HRESULT Spooler::notify_ready() {
 
 HRESULT Spooler::retry_deferred() {
   if (!retries_open_) return S_OK;
-  deferred_.clear();
+  release_deferred();
   offer_queue();
   return S_OK;
 }
@@ -231,6 +243,11 @@ HRESULT Spooler::flush_complete(std::size_t session) {
   return S_OK;
 }
 
+void Spooler::release_deferred() {
+  queue_.insert(deferred_.begin(), deferred_.end());
+  deferred_.clear();
+}
+
 void Spooler::offer_queue() {
   // A transport may complete a send inside submit_message, which offers the
   // queue again; the outer loop already covers that.
@@ -238,18 +255,28 @@ void Spooler::offer_queue() {
   offering_ = true;
   std::vector<bool> busy(slots_.size(), false);
   std::size_t busy_count = 0;
-  for (MessageId message : store_.list(Folder::Outbox)) {
-    if (busy_count == slots_.size() || !outbound_open_ || logged_off_) break;
-    if (held_.count(message) || deferred_.count(message)) continue;
+  // Ids grow with submission, so the queue is in Outbox order. The cursor
+  // makes one pass: a message handed back during it waits for the next.
+  MessageId cursor = 0;
+  while (busy_count < slots_.size() && outbound_open_ && !logged_off_) {
+    auto next = queue_.upper_bound(cursor);
+    if (next == queue_.end()) break;
+    MessageId message = *next;
+    cursor = message;
+    queue_.erase(next);
     auto content = store_.read(message);
-    if (!content) continue;
-    for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!content) continue;  // Gone: another opener moved it.
+    bool placed = false;
+    for (std::size_t i = 0; i < slots_.size() && !placed; ++i) {
       if (busy[i]) continue;
       ActivityId send = next_activity_id();
       sends_.emplace(send, Send{message, i});
       held_.insert(message);
       HRESULT result = slots_[i].session->submit_message(send, *content);
-      if (result == S_OK || logged_off_) break;
+      if (result == S_OK || logged_off_) {
+        placed = true;
+        break;
+      }
       // Refused: the message was never in the transport's hands.
       if (sends_.erase(send)) held_.erase(message);
       if (result == MAPI_E_BUSY) {
@@ -258,8 +285,9 @@ void Spooler::offer_queue() {
         continue;
       }
       deferred_.insert(message);
-      break;
+      placed = true;
     }
+    if (!placed) queue_.insert(message);  // Every transport was busy.
   }
   offering_ = false;
   changed();

@@ -42,6 +42,9 @@ class Spooler {
 
   // Takes a submitted message into the Outbox and offers it when it can.
   HRESULT submit(const Message& message, MessageId& id);
+  // Reads the Outbox again (another process may have added to it) and
+  // offers what it holds.
+  void rescan();
 
   // Gates: while closed, no new send is offered or no new receive is begun.
   // Activity already under way is not affected.
@@ -81,6 +84,7 @@ class Spooler {
   };
 
   void offer_queue();
+  void release_deferred();
   void changed();
 
   MessageStore& store_;
@@ -90,6 +94,8 @@ class Spooler {
   std::map<ActivityId, std::size_t> receives_;
   std::set<MessageId> held_;
   std::set<MessageId> deferred_;
+  // Outbox messages neither held nor deferred: what offer_queue offers.
+  std::set<MessageId> queue_;
   std::size_t flushes_pending_ = 0;
   bool outbound_open_ = true;
   bool inbound_open_ = true;

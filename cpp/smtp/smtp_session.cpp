@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <functional>
+#include <string_view>
 #include <utility>
 
 #include "error.h"
@@ -13,21 +15,17 @@ namespace uvmapi {
 namespace {
 
 std::uint64_t fingerprint_of(const Message& message) {
-  // FNV-1a over the envelope and the bytes, with separators that cannot
-  // occur in an address.
-  std::uint64_t hash = 1469598103934665603ull;
-  auto mix = [&hash](const std::string& text) {
-    for (unsigned char c : text) {
-      hash ^= c;
-      hash *= 1099511628211ull;
-    }
-    hash ^= 0xff;
-    hash *= 1099511628211ull;
+  // The standard library's string hash over the envelope and the bytes,
+  // mixed with a separator that cannot occur in an address.
+  std::hash<std::string_view> hash;
+  std::uint64_t value = 1469598103934665603ull;
+  auto mix = [&](std::string_view text) {
+    value ^= hash(text) + 0x9e3779b97f4a7c15ull + (value << 6) + (value >> 2);
   };
   mix(message.envelope.sender);
   for (const auto& recipient : message.envelope.recipients) mix(recipient);
   mix(message.content);
-  return hash;
+  return value;
 }
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
