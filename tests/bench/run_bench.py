@@ -139,6 +139,22 @@ CASES = [
         ],
     ),
     Case(
+        name="smtp",
+        title="SMTP PURGE: queued messages of 4 KiB to Postfix's smtp-sink on loopback",
+        program="uvmapi_bench_smtp",
+        repeats=5,
+        timeout=300,
+        args=["5000"],
+        rows=[
+            Row("1 connection (pipelined)", "msg/s", "uvmapi_1_msgs_per_s",
+                "source_1_msgs_per_s", "smtp-source -d -s 1", "ratio",
+                Goal("≥ 1.5× smtp-source's messages per second", at_least=1.5)),
+            Row("10 connections", "msg/s", "uvmapi_10_msgs_per_s", "source_10_msgs_per_s",
+                "smtp-source -d -s 10", "ratio",
+                Goal("≥ 1.0× smtp-source's messages per second", at_least=1.0)),
+        ],
+    ),
+    Case(
         name="abi",
         title="ABI overhead of a trivial call (GetActivity of an idle store)",
         program="uvmapi_bench_abi",
