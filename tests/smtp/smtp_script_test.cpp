@@ -367,3 +367,36 @@ TEST_CASE("smtp script: too large for SIZE, or a bad address: refused without a 
 }
 
 }  // namespace uvmapi::test
+
+namespace uvmapi::test {
+
+TEST_CASE("smtp script: TransportLogoff HURRY (ABORT of an idle store) closes without QUIT") {
+  std::string after;
+  bool closed = false;
+  ScriptServer server([&](ScriptConnection& c, int) {
+    c.send("220 mx.example.test ESMTP\r\n");
+    c.expect("EHLO");
+    c.send("250-mx.example.test\r\n250 PIPELINING\r\n");
+    c.expect("MAIL");
+    c.expect("RCPT");
+    c.expect("DATA");
+    c.send("250 ok\r\n250 ok\r\n354 go\r\n");
+    c.read_data();
+    c.send("250 ok\r\n");
+    after = c.read_line(std::chrono::milliseconds(5000));
+    closed = c.closed();
+  });
+  SmtpConfig config = plain_config(server.port());
+  config.idle_timeout = 60s;  // The connection stays open until the logoff.
+  SmtpNode node(config);
+  auto alice = node.open();
+  node.submit(*alice, smtp_message("hurry"));
+  CHECK(node.wait_until([](SmtpNode& n) { return n.count(Folder::SentItems) == 1; }));
+  CHECK(finished(node.logoff(*alice, LOGOFF_ABORT)).at_final == LOGOFF_COMPLETE);
+  CHECK(server.wait_for_scripts(1));
+  CHECK(closed);
+  CHECK(after.empty());
+  check_no_failures(server);  // A connection left open would be a timeout failure.
+}
+
+}  // namespace uvmapi::test
