@@ -222,7 +222,11 @@ void Runtime::logoff_finished(const std::string& store, const LogoffReport& repo
 void Runtime::begin_shutdown() {
   if (stage_ != Stage::Running) return;
   stage_ = Stage::LoggingOff;
-  // Each opener still referenced ends as its last release would have ended it.
+  // Each opener still referenced ends as its last release would have ended
+  // it. A logoff that ends at once (an idle store) must not advance the
+  // shutdown while others have not begun theirs: advancing would find no
+  // logoff under way and end those by force, with ABORT instead of their flag.
+  advancing_ = true;
   for (const auto& opener : openers()) {
     // An opener whose StoreLogoffTransports already ran (a store provider's
     // own call that did not log off) is ended by force below instead.
@@ -233,6 +237,7 @@ void Runtime::begin_shutdown() {
     std::shared_ptr<LogoffTicket> ticket;
     support->store_logoff_transports(*opener, flag, ticket);
   }
+  advancing_ = false;
   advance_shutdown();
 }
 

@@ -1,5 +1,7 @@
 // Runtime shutdown logs off every opener, whatever state it is in, and
 // always returns.
+#include <map>
+
 #include "harness.h"
 
 namespace uvmapi::test {
@@ -13,12 +15,12 @@ TEST_CASE("shutdown logs off openers in every state and always returns") {
   Harness harness(options);
 
   // Open and idle, with a saved flag.
-  auto idle = harness.open("idle");
+  auto idle = harness.open("first-idle");
   std::uint32_t flags = LOGOFF_ORDERLY;
   REQUIRE(harness.invoke([&] { return idle->store_logoff(flags); }) == S_OK);
 
   // Open with a send in flight and no saved flag (ABORT at shutdown).
-  auto busy = harness.open("busy");
+  auto busy = harness.open("second-busy");
   harness.submit(*busy, "busy send");
 
   // Draining: NO_WAIT under way with a send the transport holds.
@@ -72,6 +74,35 @@ TEST_CASE("shutdown logs off openers in every state and always returns") {
   CHECK(harness.runtime().open_store("late", late) == MAPI_E_CALL_FAILED);
   CHECK(harness.runtime().post([] {}) == MAPI_E_CALL_FAILED);
   CHECK(harness.runtime().shutdown() == S_OK);  // A second shutdown is harmless.
+}
+
+TEST_CASE("shutdown logs each opener off with its own flag when an idle one is done at once") {
+  std::map<std::string, LogoffReport> finals;
+  auto options = quick_options(100ms, 100ms);
+  options.on_logoff = [&](const std::string& store, const LogoffReport& report) {
+    finals[store] = report;
+  };
+  Harness harness(options);
+  // First in name and in opening order, and with nothing to do: its logoff
+  // ends inside the shutdown's first step, before the busy store's has begun.
+  auto idle = harness.open("first-idle");
+  auto busy = harness.open("second-busy");
+  harness.submit(*busy, "held in flight");
+  for (const auto& opener : {idle, busy}) {
+    std::uint32_t flags = LOGOFF_ORDERLY;
+    REQUIRE(harness.invoke([&] { return opener->store_logoff(flags); }) == S_OK);
+  }
+
+  REQUIRE(harness.runtime().shutdown() == S_OK);
+
+  REQUIRE(finals.count("first-idle") == 1);
+  REQUIRE(finals.count("second-busy") == 1);
+  CHECK(finals["first-idle"].requested == LOGOFF_ORDERLY);
+  // The busy store drained as ORDERLY says until its deadline made it an
+  // abort; it was not ended by force with an ABORT of the runtime's own.
+  CHECK(finals["second-busy"].requested == LOGOFF_ORDERLY);
+  CHECK(finals["second-busy"].escalated);
+  CHECK_FALSE(finals["second-busy"].forced);
 }
 
 TEST_CASE("messages are where they belong after a shutdown") {
