@@ -26,6 +26,16 @@ openssl_ok() {
 # The SMTP tests run Postfix's smtp-sink (Debian's postfix package); there is
 # no Homebrew formula for it, so on macOS those tests report themselves skipped.
 smtp_sink_ok() { [ -x /usr/sbin/smtp-sink ] || have smtp-sink; }
+# The private Postfix of the SMTP tests offers AUTH through Cyrus SASL: an
+# account made with saslpasswd2 (sasl2-bin), checked by the PLAIN and LOGIN
+# plugins (libsasl2-modules). Its TLS certificates are made with openssl.
+saslpasswd2_ok() { [ -x /usr/sbin/saslpasswd2 ] || have saslpasswd2; }
+sasl_modules_ok() {
+  for plugin in /usr/lib/*/sasl2/liblogin.so* /usr/lib/sasl2/liblogin.so*; do
+    [ -e "$plugin" ] && return 0
+  done
+  return 1
+}
 
 doctest_ok() {
   brew_include="$(brew --prefix 2>/dev/null || echo /opt/homebrew)/include"
@@ -41,11 +51,12 @@ doctest_ok() {
 if [ "$(uname -s)" = Darwin ]; then
   pkg_cmake=cmake pkg_cxx=xcode-command-line-tools pkg_make=xcode-command-line-tools
   pkg_pc=pkg-config pkg_uv=libuv pkg_doctest=doctest pkg_python=python3 pkg_cargo=rust
-  pkg_ssl=openssl pkg_postfix=""
+  pkg_ssl=openssl pkg_postfix="" pkg_sasl_bin="" pkg_sasl_modules="" pkg_openssl=openssl
 else
   pkg_cmake=cmake pkg_cxx=g++ pkg_make=make
   pkg_pc=pkg-config pkg_uv=libuv1-dev pkg_doctest=doctest-dev pkg_python=python3-venv pkg_cargo=cargo
-  pkg_ssl=libssl-dev pkg_postfix=postfix
+  pkg_ssl=libssl-dev pkg_postfix=postfix pkg_sasl_bin=sasl2-bin pkg_sasl_modules=libsasl2-modules
+  pkg_openssl=openssl
 fi
 
 # Prints the packages to install, separated by spaces; nothing when all is there.
@@ -58,6 +69,9 @@ missing() {
   doctest_ok || printf '%s ' "$pkg_doctest"
   openssl_ok || printf '%s ' "$pkg_ssl"
   [ -z "$pkg_postfix" ] || smtp_sink_ok || printf '%s ' "$pkg_postfix"
+  [ -z "$pkg_sasl_bin" ] || saslpasswd2_ok || printf '%s ' "$pkg_sasl_bin"
+  [ -z "$pkg_sasl_modules" ] || sasl_modules_ok || printf '%s ' "$pkg_sasl_modules"
+  have openssl || printf '%s ' "$pkg_openssl"
   # The Python and Rust bindings are tested by make test too.
   # venv with ensurepip: the Python binding's tests install the package
   # into a fresh virtual environment (Debian ships that part separately).
@@ -100,8 +114,20 @@ case "$(uname -s)" in
       exit 1
     fi
     $sudo apt-get update -q
+    # Postfix asks how to set up the system's mail. "No configuration"
+    # installs the programs only and starts no system MTA: the tests run
+    # private instances of their own.
+    case " $todo " in
+      *" postfix "*)
+        if have debconf-set-selections; then
+          echo "postfix postfix/main_mailer_type select No configuration" |
+            $sudo debconf-set-selections
+        fi
+        ;;
+    esac
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      cmake g++ pkg-config libuv1-dev doctest-dev make python3 python3-venv cargo libssl-dev postfix
+      cmake g++ pkg-config libuv1-dev doctest-dev make python3 python3-venv cargo libssl-dev postfix \
+      sasl2-bin libsasl2-modules openssl
     ;;
   *)
     echo "install-deps: unsupported system $(uname -s); please install: $todo" >&2
