@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "error.h"
@@ -153,21 +154,22 @@ HRESULT Runtime::open_store(const std::string& name, std::shared_ptr<Opener>& op
                             const StorageFactory& make_storage) {
   if (name.empty()) return fail(MAPI_E_INVALID_PARAMETER, "a store needs a name");
   if (stage_ != Stage::Running) return fail(MAPI_E_CALL_FAILED, "the runtime is shutting down");
-  if (stores_.find(name) == stores_.end()) {
+  auto found = stores_.find(name);
+  if (found == stores_.end()) {
     std::unique_ptr<MessageStore> storage;
     if (make_storage) {
       if (HRESULT made = make_storage(storage); failed(made)) return made;
     } else {
       storage = std::make_unique<MemoryStore>();
     }
-    stores_[name].data = std::move(storage);
+    found = stores_.emplace(name, StoreRecord{std::move(storage), nullptr}).first;
   }
-  StoreRecord& record = stores_[name];
+  StoreRecord& record = found->second;
   if (record.support && record.support->logging_off()) {
     return fail(MAPI_E_BUSY, "the store '" + name + "' is logging off; open it again afterwards");
   }
   if (!record.support) {
-    auto support = std::make_shared<StoreSupport>(*this, name, *record.data);
+    auto support = std::make_shared<StoreSupport>(*this, name, *record.data, record.support);
     if (HRESULT result = support->logon(providers_); failed(result)) return result;
     record.support = std::move(support);
   }
@@ -205,12 +207,14 @@ std::vector<std::shared_ptr<Opener>> Runtime::openers() const {
     const auto& openers = record.support->openers();
     all.insert(all.end(), openers.begin(), openers.end());
   }
+  // Ids count up as openers are made: sorting by id gives the opening order,
+  // which the hashed registry does not keep.
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a->id() < b->id(); });
   return all;
 }
 
-void Runtime::store_logged_off(const std::string& name) {
-  auto it = stores_.find(name);
-  if (it != stores_.end()) it->second.support.reset();
+void Runtime::store_logged_off(std::shared_ptr<StoreSupport>& slot) {
+  slot.reset();
   if (stage_ != Stage::Running) advance_shutdown();
 }
 

@@ -21,8 +21,10 @@ HRESULT check_logoff_flag(std::uint32_t flags) {
   return S_OK;
 }
 
-StoreSupport::StoreSupport(Runtime& runtime, std::string name, MessageStore& store)
+StoreSupport::StoreSupport(Runtime& runtime, std::string name, MessageStore& store,
+                           std::shared_ptr<StoreSupport>& slot)
     : runtime_(runtime),
+      slot_(slot),
       name_(std::move(name)),
       store_(store),
       spooler_(store, [this] { schedule_step(); }) {}
@@ -129,7 +131,7 @@ void StoreSupport::release_opener(Opener& opener) {
   openers_.erase(std::remove_if(openers_.begin(), openers_.end(),
                                 [&](const auto& held) { return held.get() == &opener; }),
                  openers_.end());
-  if (openers_.empty()) runtime_.store_logged_off(name_);
+  if (openers_.empty()) runtime_.store_logged_off(slot_);
 }
 
 }  // namespace uvmapi

@@ -24,7 +24,11 @@ HRESULT check_logoff_flag(std::uint32_t flags);
 
 class StoreSupport : public std::enable_shared_from_this<StoreSupport> {
  public:
-  StoreSupport(Runtime& runtime, std::string name, MessageStore& store);
+  // slot: where the runtime keeps this support while the store is logged on
+  // (it outlives the support); cleared through the runtime when the last
+  // opener goes.
+  StoreSupport(Runtime& runtime, std::string name, MessageStore& store,
+               std::shared_ptr<StoreSupport>& slot);
   ~StoreSupport();
   StoreSupport(const StoreSupport&) = delete;
   StoreSupport& operator=(const StoreSupport&) = delete;
@@ -60,6 +64,7 @@ class StoreSupport : public std::enable_shared_from_this<StoreSupport> {
   void release_opener(Opener& opener);
 
   Runtime& runtime_;
+  std::shared_ptr<StoreSupport>& slot_;
   const std::string name_;
   MessageStore& store_;
   Spooler spooler_;
