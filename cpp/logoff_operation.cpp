@@ -65,11 +65,13 @@ void LogoffOperation::start() {
       spooler_.flush_all(FLUSH_UPLOAD | FLUSH_DOWNLOAD | FLUSH_FORCE);
       break;
   }
+  // The deadline is armed only for a drain that does not end at once.
+  step();
+  if (phase_ != Phase::Draining) return;
   drain_timer_.start(deadlines_.drain, [this] {
     on_drain_deadline();
     wake_();
   });
-  step();
 }
 
 bool LogoffOperation::drained() const {

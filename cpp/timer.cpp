@@ -6,12 +6,8 @@
 
 namespace uvmapi {
 
-Timer::Timer(uv_loop_t* loop) : handle_(new uv_timer_t) {
-  uv_timer_init(loop, handle_);
-  handle_->data = this;
-}
-
 Timer::~Timer() {
+  if (handle_ == nullptr) return;
   uv_timer_stop(handle_);
   handle_->data = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(handle_),
@@ -19,12 +15,17 @@ Timer::~Timer() {
 }
 
 void Timer::start(std::chrono::milliseconds delay, std::function<void()> fire) {
+  if (handle_ == nullptr) {
+    handle_ = new uv_timer_t;
+    uv_timer_init(loop_, handle_);
+    handle_->data = this;
+  }
   fire_ = std::move(fire);
   uv_timer_start(handle_, &Timer::on_fire, static_cast<std::uint64_t>(delay.count()), 0);
 }
 
 void Timer::stop() {
-  uv_timer_stop(handle_);
+  if (handle_ != nullptr) uv_timer_stop(handle_);
   fire_ = nullptr;
 }
 

@@ -13,7 +13,7 @@ namespace uvmapi {
 
 class Timer {
  public:
-  explicit Timer(uv_loop_t* loop);
+  explicit Timer(uv_loop_t* loop) : loop_(loop) {}
   ~Timer();
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
@@ -25,7 +25,10 @@ class Timer {
  private:
   static void on_fire(uv_timer_t* handle);
 
-  uv_timer_t* handle_;
+  uv_loop_t* loop_;
+  // Made at the first start: most logoffs end before they need a deadline,
+  // and a handle costs an allocation and a close.
+  uv_timer_t* handle_ = nullptr;
   std::function<void()> fire_;
 };
 
