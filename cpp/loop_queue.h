@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -35,8 +36,12 @@ class LoopQueue {
 
   std::mutex mutex_;
   std::vector<Work> pending_;
+  // Loop thread only: an empty vector that keeps the capacity of an earlier
+  // batch and becomes the next pending_, so steady work allocates no queue.
+  std::vector<Work> spare_;
   bool closed_ = false;
-  uv_async_t* async_;  // Heap-allocated: its close completes after we are gone.
+  std::atomic<int> sending_{0};  // Posts between their decision to wake and their send.
+  uv_async_t* async_;            // Heap-allocated: its close completes after we are gone.
 };
 
 }  // namespace uvmapi
