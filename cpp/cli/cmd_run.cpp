@@ -1,13 +1,16 @@
-// uvmapi run DIR --address ADDR --shared-root ROOT [--logoff MODE]
-//                [--deadline SECONDS] [--scan-interval MS] [--create-mailboxes]
+// uvmapi run DIR [--address ADDR --shared-root ROOT] [--smtp URL [--smtp-* ...]]
+//                [--logoff MODE] [--deadline SECONDS] [--scan-interval MS]
+//                [--create-mailboxes]
 //
 // The command line, and the spooler's start and normal work. The logoff is
-// in run_logoff.cpp.
+// in run_logoff.cpp, the SMTP options in run_smtp.cpp.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 #include <thread>
+#include <utility>
 
 #include "cli/run.h"
 #include "error.h"
@@ -15,18 +18,20 @@
 #include "opener.h"
 #include "runtime.h"
 #include "shared_dir_transport.h"
+#include "smtp/smtp_transport.h"
 
 namespace uvmapi::cli {
 
 const char* const kRunHelp =
-    "Usage: uvmapi run DIR --address ADDR --shared-root ROOT [--logoff MODE]\n"
-    "                  [--deadline SECONDS] [--scan-interval MS] [--create-mailboxes]\n"
+    "Usage: uvmapi run DIR --address ADDR --shared-root ROOT [options]\n"
+    "       uvmapi run DIR --smtp URL [--address ADDR --shared-root ROOT] [options]\n"
     "\n"
     "Runs the spooler of the store at DIR until SIGTERM or SIGINT (Ctrl-C): it\n"
     "sends what the Outbox holds through the shared-directory transport under\n"
-    "ROOT, and takes what arrives in the mailbox of ADDR into the Inbox. Messages\n"
-    "that 'uvmapi submit' adds meanwhile are picked up. One run per store: a\n"
-    "second one fails with \"locked\". It prints a line when the folders change.\n"
+    "ROOT, or to an SMTP server with --smtp, and takes what arrives in the\n"
+    "mailbox of ADDR into the Inbox. Messages that 'uvmapi submit' adds meanwhile\n"
+    "are picked up. One run per store: a second one fails with \"locked\". It\n"
+    "prints a line when the folders change.\n"
     "\n"
     "On the first signal it logs the store off with MODE (StoreLogoff, then the\n"
     "release of the last reference) and prints the activity while it drains, the\n"
@@ -35,9 +40,10 @@ const char* const kRunHelp =
     "the --deadline passing.\n"
     "\n"
     "Options:\n"
-    "  --address ADDR      this store's address: its mailbox under ROOT (required)\n"
-    "  --shared-root ROOT  the shared directory of mailboxes (required; created if\n"
-    "                      missing, its parent must exist)\n"
+    "  --address ADDR      this store's address: its mailbox under ROOT (required\n"
+    "                      without --smtp; give it with --shared-root or not at all)\n"
+    "  --shared-root ROOT  the shared directory of mailboxes (required without\n"
+    "                      --smtp; created if missing, its parent must exist)\n"
     "  --logoff MODE       how to log off on the first signal (default orderly):\n"
     "                        no-wait  stop receiving, send everything queued, go\n"
     "                        orderly  finish what is in flight; the queue stays\n"
@@ -54,13 +60,35 @@ const char* const kRunHelp =
     "                      stays in the Outbox until the next flush or run)\n"
     "  -h, --help          show this help\n"
     "\n"
+    "SMTP (docs/smtp.md):\n"
+    "  --smtp URL          send the Outbox to this server: smtp://[USER@]HOST[:PORT]\n"
+    "                      (STARTTLS, port 587) or smtps://[USER@]HOST[:PORT] (TLS,\n"
+    "                      port 465); never a password in it\n"
+    "  --smtp-tls MODE     none, starttls or implicit (default: as the URL says)\n"
+    "  --smtp-ca FILE      trust the certificates of this PEM file, not the system's\n"
+    "  --smtp-no-verify    do not check the server's certificate (tests only)\n"
+    "  --smtp-user USER    authenticate as USER (default: the URL's user)\n"
+    "  --smtp-password-file FILE\n"
+    "                      the password, the first line of FILE; otherwise the\n"
+    "                      environment variable UVMAPI_SMTP_PASSWORD. A password\n"
+    "                      is never taken from the command line\n"
+    "  --smtp-allow-plaintext-auth\n"
+    "                      authenticate even without TLS (--smtp-tls none)\n"
+    "  --smtp-connections N  parallel connections to the server (default 1, up\n"
+    "                      to 100)\n"
+    "  --smtp-helo NAME    the name given in EHLO (default localhost)\n"
+    "\n"
     "Exit codes: 0 the store was logged off and every message is accounted for\n"
     "(in the Outbox, in Sent Items, or delivered); 1 it was not (quiet with\n"
     "activity, an abort that could not stop), or the store is missing or locked;\n"
-    "2 bad command line.\n"
+    "2 bad command line; 3 it was logged off, but no-wait or purge left messages\n"
+    "in the Outbox that could not be sent (server down, refused): they wait for\n"
+    "the next run.\n"
     "\n"
-    "Example:\n"
-    "  uvmapi run ~/mail/alice --address alice --shared-root ~/mail/shared --logoff purge\n";
+    "Examples:\n"
+    "  uvmapi run ~/mail/alice --address alice --shared-root ~/mail/shared --logoff purge\n"
+    "  uvmapi run ~/mail/alice --smtp smtp://alice@mail.example.org \\\n"
+    "      --smtp-password-file ~/.smtp-password --logoff purge\n";
 
 namespace {
 
@@ -78,22 +106,65 @@ std::string parent_dir(std::string path) {
 
 }  // namespace
 
+namespace {
+
+const std::vector<OptionSpec> kRunOptions = {
+    {"address", true, false},
+    {"shared-root", true, false},
+    {"logoff", true, false},
+    {"deadline", true, false},
+    {"scan-interval", true, false},
+    {"create-mailboxes", false, false},
+    {"smtp", true, false},
+    {"smtp-tls", true, false},
+    {"smtp-ca", true, false},
+    {"smtp-no-verify", false, false},
+    {"smtp-user", true, false},
+    {"smtp-password-file", true, false},
+    {"smtp-allow-plaintext-auth", false, false},
+    {"smtp-connections", true, false},
+    {"smtp-helo", true, false},
+};
+
+// parse_args, with a hint for whoever tries to type a password: the option
+// does not exist, on purpose, and its value is never repeated.
+ParsedArgs parse_run_args(const std::vector<std::string>& args) {
+  try {
+    return parse_args(args, kRunOptions);
+  } catch (const UsageError&) {
+    for (const auto& arg : args) {
+      if (arg == "--") break;
+      if (arg == "--smtp-password" || arg.rfind("--smtp-password=", 0) == 0) {
+        throw UsageError(
+            "a password is never given on the command line, where other users can read it: "
+            "use --smtp-password-file FILE or the environment variable UVMAPI_SMTP_PASSWORD");
+      }
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
 int run_run(const std::vector<std::string>& args) {
-  const ParsedArgs parsed = parse_args(args, {{"address", true, false},
-                                              {"shared-root", true, false},
-                                              {"logoff", true, false},
-                                              {"deadline", true, false},
-                                              {"scan-interval", true, false},
-                                              {"create-mailboxes", false, false}});
+  const ParsedArgs parsed = parse_run_args(args);
   if (print_help_if_asked(parsed, kRunHelp)) return kExitOk;
   expect_positionals(parsed, 1, 1, "DIR");
-  if (!parsed.has("address")) throw UsageError("missing --address ADDR");
-  if (!parsed.has("shared-root")) throw UsageError("missing --shared-root ROOT");
+  std::optional<SmtpConfig> smtp = parse_smtp_options(parsed);
+  // With --smtp the shared directory is optional; its two options go together.
+  const bool shared_dir = !parsed.has("smtp") || parsed.has("address") || parsed.has("shared-root");
+  if (shared_dir && !parsed.has("address")) throw UsageError("missing --address ADDR");
+  if (shared_dir && !parsed.has("shared-root")) throw UsageError("missing --shared-root ROOT");
+  if (!shared_dir && parsed.has("create-mailboxes")) {
+    throw UsageError("option '--create-mailboxes' needs the shared directory (--shared-root)");
+  }
   RunConfig config;
   config.dir = parsed.positionals[0];
-  config.address = parsed.value("address");
-  config.root = parsed.value("shared-root");
-  check_address("address", config.address);
+  if (shared_dir) {
+    config.address = parsed.value("address");
+    config.root = parsed.value("shared-root");
+    check_address("address", config.address);
+  }
   if (parsed.has("logoff")) config.mode = parse_logoff_mode(parsed.value("logoff"));
   if (parsed.has("deadline")) {
     config.deadline =
@@ -105,14 +176,16 @@ int run_run(const std::vector<std::string>& args) {
   }
   config.create_mailboxes = parsed.has("create-mailboxes");
   const char* hold = std::getenv("UVMAPI_TEST_HOLD_SENDS");
-  config.hold_sends = hold != nullptr && std::string(hold) == "1";
+  config.hold_sends = shared_dir && hold != nullptr && std::string(hold) == "1";
 
   // Checked before anything is opened or created.
-  if (!is_directory(config.root) && !is_directory(parent_dir(config.root))) {
+  if (shared_dir && !is_directory(config.root) && !is_directory(parent_dir(config.root))) {
     throw CliError("cannot use the shared root " + config.root +
                    ": it is not a directory, nor can it be created in an existing one");
   }
+  if (smtp) load_smtp_config(parsed, *smtp);
   require_store(config.dir);
+  config.smtp = std::move(smtp);
   return run_spool(config);
 }
 
@@ -165,36 +238,56 @@ void Spool::start() {
   Wakeups::unblock();
   if (failed(made)) throw CliError(core_error("cannot start the runtime", made));
 
-  SharedDirOptions transport;
-  transport.root = config_.root;
-  transport.address_of = [address = config_.address](const std::string&) { return address; };
-  transport.scan_interval = config_.scan_interval;
-  transport.create_missing_mailboxes = config_.create_mailboxes;
-  if (config_.hold_sends) {
-    gate_ = std::make_shared<SendGate>(false);
-    transport.send_gate = gate_;
-  }
   HRESULT result = S_OK;
   std::string why;
   runtime_->invoke([&] {
-    provider_ = std::make_shared<SharedDirTransportProvider>(runtime_->loop(), transport);
-    if (failed(result = runtime_->add_transport_provider(provider_))) {
-      why = core_error("cannot add the shared-directory transport", result);
-      return;
+    auto fail_with = [&](const std::string& what, HRESULT hr) {
+      result = hr;
+      why = core_error(what, hr);
+    };
+    // SMTP first: the spooler hands each message to the first transport
+    // that takes it, so with both the SMTP server gets the Outbox and the
+    // shared directory fills the Inbox.
+    if (config_.smtp) {
+      if (HRESULT created = SmtpTransportProvider::create(runtime_->loop(), *config_.smtp, smtp_);
+          failed(created)) {
+        return fail_with("cannot use the SMTP server", created);
+      }
+      if (HRESULT added = runtime_->add_transport_provider(smtp_); failed(added)) {
+        return fail_with("cannot add the SMTP transport", added);
+      }
+    }
+    if (!config_.address.empty()) {
+      SharedDirOptions transport;
+      transport.root = config_.root;
+      transport.address_of = [address = config_.address](const std::string&) { return address; };
+      transport.scan_interval = config_.scan_interval;
+      transport.create_missing_mailboxes = config_.create_mailboxes;
+      if (config_.hold_sends) {
+        gate_ = std::make_shared<SendGate>(false);
+        transport.send_gate = gate_;
+      }
+      provider_ = std::make_shared<SharedDirTransportProvider>(runtime_->loop(), transport);
+      if (HRESULT added = runtime_->add_transport_provider(provider_); failed(added)) {
+        return fail_with("cannot add the shared-directory transport", added);
+      }
     }
     auto factory = [&durable](std::unique_ptr<MessageStore>& storage) -> HRESULT {
       storage = std::move(durable);
       return S_OK;
     };
-    if (failed(result = runtime_->open_store(config_.dir, opener_, factory))) {
-      why = core_error("cannot open the store at " + config_.dir, result);
-      return;
+    if (HRESULT opened = runtime_->open_store(config_.dir, opener_, factory); failed(opened)) {
+      return fail_with("cannot open the store at " + config_.dir, opened);
     }
     start_offer_timer();
   });
   if (failed(result)) throw CliError(why);
-  say("running: store " + config_.dir + ", address " + config_.address + ", shared root " +
-      config_.root + ", logoff " + logoff_mode_name(config_.mode) + ", pid " +
+  std::string running = "running: store " + config_.dir;
+  if (!config_.address.empty()) {
+    running += ", address " + config_.address + ", shared root " + config_.root;
+  }
+  if (config_.smtp) running += ", " + smtp_description(*config_.smtp);
+  say(running + ", logoff " + logoff_mode_name(config_.mode) + ", pid " +
       std::to_string(::getpid()));
   if (config_.hold_sends) say("test hook: sends are held in flight until an abort");
 }
@@ -203,7 +296,8 @@ int Spool::serve() {
   Counts shown = counts();
   std::string shown_transport = transport_text();
   say(counts_text(shown) + "; " + shown_transport);
-  std::string problem;
+  // The problem each transport reported last, told when it changes.
+  std::map<std::string, std::string> shown_problems;
   for (;;) {
     std::vector<int> signals = Wakeups::wait(std::chrono::milliseconds(500));
     if (!signals.empty()) {
@@ -217,11 +311,12 @@ int Spool::serve() {
       shown = now;
       shown_transport = transport;
     }
-    SharedDirStats stats;
-    runtime_->invoke([&] { stats = provider_->stats(config_.dir); });
-    if (stats.last_problem != problem) {
-      problem = stats.last_problem;
-      if (!problem.empty()) say("transport problem: " + problem);
+    for (const auto& [label, problem] : transport_problems()) {
+      std::string& shown_problem = shown_problems[label];
+      if (problem != shown_problem) {
+        shown_problem = problem;
+        if (!problem.empty()) say(label + ": " + problem);
+      }
     }
   }
 }
@@ -242,12 +337,30 @@ std::string Spool::counts_text(const Counts& counts) {
 }
 
 std::string Spool::transport_text() {
-  SharedDirStats stats;
-  runtime_->invoke([&] { stats = provider_->stats(config_.dir); });
-  const std::size_t cancelled = stats.cancelled_queued + stats.cancelled_staged;
-  return "sent " + std::to_string(stats.sends_delivered) + ", received " +
-         std::to_string(stats.receives_committed) + ", failed sends " +
-         std::to_string(stats.sends_failed) + ", cancelled sends " + std::to_string(cancelled);
+  std::string text;
+  runtime_->invoke([&] {
+    if (provider_) {
+      const SharedDirStats stats = provider_->stats(config_.dir);
+      const std::size_t cancelled = stats.cancelled_queued + stats.cancelled_staged;
+      text = "sent " + std::to_string(stats.sends_delivered) + ", received " +
+             std::to_string(stats.receives_committed) + ", failed sends " +
+             std::to_string(stats.sends_failed) + ", cancelled sends " + std::to_string(cancelled);
+    }
+    if (smtp_) {
+      text += (text.empty() ? "" : "; ") + smtp_counters_text(smtp_->stats(config_.dir));
+    }
+  });
+  return text;
+}
+
+std::vector<std::pair<std::string, std::string>> Spool::transport_problems() {
+  std::vector<std::pair<std::string, std::string>> problems;
+  runtime_->invoke([&] {
+    if (provider_)
+      problems.emplace_back("transport problem", provider_->stats(config_.dir).last_problem);
+    if (smtp_) problems.emplace_back("smtp problem", smtp_->stats(config_.dir).last_problem);
+  });
+  return problems;
 }
 
 void Spool::start_offer_timer() {

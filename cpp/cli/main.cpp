@@ -17,7 +17,7 @@ const Command kCommands[] = {
     {"init", "create a durable store (Maildir Inbox, Outbox, Sent)", kInitHelp, run_init},
     {"submit", "put a message into a store's Outbox", kSubmitHelp, run_submit},
     {"status", "show a store's folders, queue and spooler", kStatusHelp, run_status},
-    {"run", "spool a store through the shared-directory transport", kRunHelp, run_run},
+    {"run", "spool a store through the shared directory or SMTP", kRunHelp, run_run},
 };
 
 void print_usage(std::FILE* out) {

@@ -1,6 +1,6 @@
 // `uvmapi run`: the spooler of one store, embedded in the tool. Spool owns
-// the runtime, the shared-directory transport provider and the one opener,
-// and drives the logoff when a signal comes. The main thread steers it and
+// the runtime, its transport providers (the shared directory, SMTP, or both)
+// and the one opener, and drives the logoff when a signal comes. The main thread steers it and
 // prints; everything that touches the store runs on the runtime's loop
 // thread through Runtime::invoke.
 #ifndef UVMAPI_CPP_CLI_RUN_H
@@ -12,11 +12,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/cli.h"
 #include "logoff_ticket.h"
+#include "smtp/smtp_config.h"
 
 namespace uvmapi {
 class MaildirStore;
@@ -24,14 +27,19 @@ class Opener;
 class Runtime;
 class SendGate;
 class SharedDirTransportProvider;
+class SmtpTransportProvider;
+struct SmtpStats;
 }  // namespace uvmapi
 
 namespace uvmapi::cli {
 
 struct RunConfig {
   std::string dir;
+  // The shared-directory transport; both empty when only --smtp is given.
   std::string address;
   std::string root;
+  // The SMTP transport (--smtp), checked in full.
+  std::optional<SmtpConfig> smtp;
   std::uint32_t mode = LOGOFF_ORDERLY;
   std::chrono::milliseconds deadline{30000};
   std::chrono::milliseconds abort_deadline{5000};
@@ -61,6 +69,25 @@ class Wakeups {
 
 const char* signal_name(int signal);
 
+// Exit code of a run that logged off cleanly but whose NO_WAIT or PURGE
+// left messages in the Outbox that the transports could not send.
+constexpr int kExitUnsent = 3;
+
+// --- The SMTP transport (run_smtp.cpp) -------------------------------------------
+
+// --smtp URL and the --smtp-* options as the transport's config, checked as
+// far as the command line goes; nullopt without --smtp. Throws UsageError.
+// No message holds a password.
+std::optional<SmtpConfig> parse_smtp_options(const ParsedArgs& parsed);
+// Completes a parsed config with what lies outside the command line: the
+// password file, and every check the transport makes (the CA file is
+// loaded). Throws CliError.
+void load_smtp_config(const ParsedArgs& parsed, SmtpConfig& config);
+// "smtp mail.example.org:587 (STARTTLS, user alice)", for the running line.
+std::string smtp_description(const SmtpConfig& config);
+// "smtp: sent N, deferred N, failed N, connections N (N failed)".
+std::string smtp_counters_text(const SmtpStats& stats);
+
 class Spool {
  public:
   explicit Spool(RunConfig config);
@@ -87,6 +114,8 @@ class Spool {
   Counts counts();
   static std::string counts_text(const Counts& counts);
   std::string transport_text();
+  // The newest problem of each transport (empty if none), after its label.
+  std::vector<std::pair<std::string, std::string>> transport_problems();
   void start_offer_timer();
   void stop_offer_timer();
   void escalate(int signal);
@@ -102,7 +131,8 @@ class Spool {
 
   RunConfig config_;
   std::unique_ptr<Runtime> runtime_;
-  std::shared_ptr<SharedDirTransportProvider> provider_;
+  std::shared_ptr<SharedDirTransportProvider> provider_;  // Null without --address.
+  std::shared_ptr<SmtpTransportProvider> smtp_;           // Null without --smtp.
   std::shared_ptr<SendGate> gate_;
   std::shared_ptr<Opener> opener_;
   std::shared_ptr<LogoffTicket> ticket_;

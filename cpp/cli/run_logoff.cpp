@@ -8,6 +8,7 @@
 #include "opener.h"
 #include "runtime.h"
 #include "shared_dir_transport.h"
+#include "smtp/smtp_transport.h"
 #include "store_support.h"
 
 namespace uvmapi::cli {
@@ -173,6 +174,21 @@ int Spool::conclude(const LogoffReport& report) {
   const Counts final_counts = counts();
   say("transport: " + transport_text());
   if (clean) {
+    // NO_WAIT and PURGE were asked to send everything: what is left was
+    // refused or could not reach its server, and a script must hear it.
+    const bool sends_all = config_.mode == LOGOFF_NO_WAIT || config_.mode == LOGOFF_PURGE;
+    if (sends_all && final_counts.outbox > 0) {
+      std::string why;
+      for (const auto& [label, problem] : transport_problems()) {
+        if (!problem.empty()) why += "; " + label + ": " + problem;
+      }
+      const bool one = final_counts.outbox == 1;
+      say(plural(final_counts.outbox, "message", "messages") + " could not be sent (" +
+          logoff_mode_name(config_.mode) + " left " + (one ? "it" : "them") +
+          " queued in the Outbox for the next run)" + why);
+      say("every message accounted for, but not everything was sent: " + counts_text(final_counts));
+      return kExitUnsent;
+    }
     if (final_counts.outbox > 0) {
       say(plural(final_counts.outbox, "message", "messages") +
           " left queued in the Outbox for the next run: accounted for");
