@@ -23,7 +23,9 @@ OPTIONS = {
     "status": ["DIR", "--json", "--help", "Exit codes"],
     "run": ["DIR", "--address", "--shared-root", "--logoff", "--deadline", "--scan-interval",
             "--create-mailboxes", "no-wait", "orderly", "purge", "abort", "quiet", "--help",
-            "Exit codes"],
+            "Exit codes", "--smtp ", "--smtp-tls", "--smtp-ca", "--smtp-no-verify",
+            "--smtp-user", "--smtp-password-file", "UVMAPI_SMTP_PASSWORD",
+            "--smtp-allow-plaintext-auth", "--smtp-connections", "--smtp-helo"],
 }
 
 

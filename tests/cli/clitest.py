@@ -54,10 +54,13 @@ class Case:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="uvmapi-cli-")
         self.runs = []
+        self.closers = []  # What else the case started (a server), closed after the runs.
 
     def close(self):
         for run in self.runs:
             run.kill()
+        for closer in self.closers:
+            closer()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def path(self, *parts):
@@ -123,9 +126,16 @@ class Case:
         self.runs.append(run)
         return run
 
+    def start_smtp_run(self, store, url, *extra, env=None):
+        """A run with the SMTP transport alone, in plain text."""
+        run = Run(self, store, None, None, ("--smtp", url, "--smtp-tls", "none", *extra), env)
+        self.runs.append(run)
+        return run
+
 
 class Run:
-    """A `uvmapi run` child whose stdout and stderr go to a log file."""
+    """A `uvmapi run` child whose stdout and stderr go to a log file. Without
+    an address it has no shared directory (extra then names --smtp)."""
 
     def __init__(self, case, store, address, root, extra, env):
         self.log_path = os.path.join(case.dir, f"run-{len(case.runs)}.log")
@@ -133,8 +143,8 @@ class Run:
         if env:
             full_env.update(env)
         self.log = open(self.log_path, "wb")
-        self.args = [UVMAPI, "run", store, "--address", address, "--shared-root", root,
-                     "--scan-interval", "100", *extra]
+        shared = ["--address", address, "--shared-root", root] if address else []
+        self.args = [UVMAPI, "run", store, *shared, "--scan-interval", "100", *extra]
         self.process = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
                                         env=full_env)
         _children.append(self.process)
