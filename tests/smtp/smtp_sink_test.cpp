@@ -4,27 +4,26 @@
 // server that is gone), each under the logoff modes it matters to.
 #include <doctest/doctest.h>
 
-#include <cstdio>
-#include <cstdlib>
-
-#include "sink_process.h"
 #include "smtp_node.h"
+#include "support/skip.h"
+#include "support/smtp_sink.h"
 
 namespace uvmapi::test {
 
 namespace {
 
-// A test whose server cannot start fails in CI (servers_required) and is
-// otherwise reported to CTest as skipped (exit code 77, SKIP_RETURN_CODE),
-// never as passed.
-void require_started(const SinkProcess& sink) {
-  if (sink.started()) return;
-  if (servers_required()) FAIL("smtp-sink could not be started (Debian: the postfix package)");
-  std::fprintf(stderr, "smtp-sink is not available: test skipped\n");
-  std::exit(77);
-}
+using servers::SmtpSink;
 
-#define REQUIRE_SINK(sink) require_started(sink)
+// A case whose server cannot run is skipped (77), or failed when CI=true.
+#define REQUIRE_SINK()                                 \
+  do {                                                 \
+    std::string why;                                   \
+    UVMAPI_SKIP_UNLESS(SmtpSink::available(why), why); \
+  } while (0)
+
+bool received(SmtpSink& sink, std::size_t count) {
+  return sink.wait_for_messages(count, kSmtpPatience).size() >= count;
+}
 
 void submit_many(SmtpNode& node, Opener& opener, int count, const std::string& tag) {
   node.run([&] {
@@ -38,8 +37,8 @@ void submit_many(SmtpNode& node, Opener& opener, int count, const std::string& t
 }  // namespace
 
 TEST_CASE("smtp sink: PURGE sends 300 messages over one reused, pipelined connection") {
-  SinkProcess sink({});
-  REQUIRE_SINK(sink);
+  REQUIRE_SINK();
+  SmtpSink sink;
   SmtpNode node(plain_config(sink.port()));
   auto alice = node.open();
   submit_many(node, *alice, 300, "bulk ");
@@ -48,18 +47,18 @@ TEST_CASE("smtp sink: PURGE sends 300 messages over one reused, pipelined connec
   CHECK(report.at_final == LOGOFF_COMPLETE);
   CHECK(node.count(Folder::SentItems) == 300);
   CHECK(node.count(Folder::Outbox) == 0);
-  CHECK(sink.wait_for_dumps(300, kSmtpPatience));
+  CHECK(received(sink, 300));
   SmtpStats stats = node.stats();
   CHECK(stats.connections_opened == 1);
   CHECK(stats.messages_sent == 300);
-  auto dumps = sink.dumps();
-  REQUIRE_FALSE(dumps.empty());
-  CHECK(dumps[0].find("Subject: bulk ") != std::string::npos);
+  auto messages = sink.messages();
+  REQUIRE_FALSE(messages.empty());
+  CHECK(messages[0].content.find("Subject: bulk ") != std::string::npos);
 }
 
 TEST_CASE("smtp sink: ten connections share the queue") {
-  SinkProcess sink({});
-  REQUIRE_SINK(sink);
+  REQUIRE_SINK();
+  SmtpSink sink;
   SmtpConfig config = plain_config(sink.port());
   config.connections = 10;
   SmtpNode node(config);
@@ -67,15 +66,15 @@ TEST_CASE("smtp sink: ten connections share the queue") {
   submit_many(node, *alice, 400, "wide ");
   CHECK(finished(node.logoff(*alice, LOGOFF_PURGE)).at_final == LOGOFF_COMPLETE);
   CHECK(node.count(Folder::SentItems) == 400);
-  CHECK(sink.wait_for_dumps(400, kSmtpPatience));
+  CHECK(received(sink, 400));
   SmtpStats stats = node.stats();
   CHECK(stats.connections_opened > 1);
   CHECK(stats.connections_opened <= 10);
 }
 
 TEST_CASE("smtp sink: hard-refused recipients get a report; the message stays in the Outbox") {
-  SinkProcess sink({"-f", "RCPT"});
-  REQUIRE_SINK(sink);
+  REQUIRE_SINK();
+  SmtpSink sink({"-f", "RCPT"});
   SmtpNode node(plain_config(sink.port()));
   auto alice = node.open();
   node.submit(*alice, smtp_message("refused"));
@@ -88,7 +87,7 @@ TEST_CASE("smtp sink: hard-refused recipients get a report; the message stays in
   REQUIRE(inbox.size() == 1);
   CHECK(inbox[0].content.find("Action: failed") != std::string::npos);
   CHECK(inbox[0].content.find("Subject: refused") != std::string::npos);
-  CHECK(sink.dumps().empty());
+  CHECK(sink.messages().empty());
 }
 
 TEST_CASE("smtp sink: soft refusals, 421 and disconnects keep messages queued, and PURGE ends") {
@@ -103,8 +102,8 @@ TEST_CASE("smtp sink: soft refusals, 421 and disconnects keep messages queued, a
         Fault{"disconnect at the dot", {"-q", "."}},
         Fault{"550 and a hang-up after DATA", {"-A", "0"}, true}}) {
     CAPTURE(fault.name);
-    SinkProcess sink(fault.options);
-    REQUIRE_SINK(sink);
+    REQUIRE_SINK();
+    SmtpSink sink(fault.options);
     SmtpNode node(plain_config(sink.port()));
     auto alice = node.open();
     submit_many(node, *alice, 5, "fault ");
@@ -124,31 +123,27 @@ TEST_CASE("smtp sink: soft refusals, 421 and disconnects keep messages queued, a
 }
 
 TEST_CASE("smtp sink: a server that is gone, then back: the queue waits and then goes") {
-  std::uint16_t port = 0;
-  {
-    SinkProcess probe({});
-    REQUIRE_SINK(probe);
-    port = probe.port();
-  }
-  SmtpNode node(plain_config(port));
+  REQUIRE_SINK();
+  SmtpSink sink;
+  sink.stop();
+  SmtpNode node(plain_config(sink.port()));
   auto alice = node.open();
   submit_many(node, *alice, 20, "later ");
   CHECK(node.wait_until([](SmtpNode& n) { return n.stats().messages_deferred >= 20; }));
   CHECK(node.stats().last_problem.find("cannot connect") != std::string::npos);
   CHECK(node.count(Folder::Outbox) == 20);
-  SinkProcess sink({}, port);
-  REQUIRE(sink.started());
+  sink.restart();
   // The backoff brings them back without anyone asking.
   CHECK(node.wait_until([](SmtpNode& n) { return n.count(Folder::SentItems) == 20; }));
-  CHECK(sink.wait_for_dumps(20, kSmtpPatience));
+  CHECK(received(sink, 20));
   CHECK(finished(node.logoff(*alice, LOGOFF_ORDERLY)).at_final == LOGOFF_COMPLETE);
 }
 
 TEST_CASE("smtp sink: each logoff mode against a server that is gone") {
-  SinkProcess probe({});
-  REQUIRE_SINK(probe);
-  std::uint16_t port = probe.port();
-  probe.stop();
+  REQUIRE_SINK();
+  SmtpSink sink;
+  std::uint16_t port = sink.port();
+  sink.stop();
   for (std::uint32_t mode : {LOGOFF_NO_WAIT, LOGOFF_ORDERLY, LOGOFF_PURGE, LOGOFF_ABORT}) {
     CAPTURE(mode);
     SmtpNode node(plain_config(port));
@@ -164,8 +159,8 @@ TEST_CASE("smtp sink: each logoff mode against a server that is gone") {
 
 TEST_CASE("smtp sink: each logoff mode against a slow server") {
   // smtp-sink waits 1 s before it answers each DATA.
-  SinkProcess sink({"-w", "1"});
-  REQUIRE_SINK(sink);
+  REQUIRE_SINK();
+  SmtpSink sink({"-w", "1"});
   SUBCASE("ORDERLY finishes the send in flight and keeps the queue") {
     SmtpNode node(plain_config(sink.port()));
     auto alice = node.open();
@@ -175,7 +170,7 @@ TEST_CASE("smtp sink: each logoff mode against a slow server") {
     CHECK(report.released);
     CHECK(node.count(Folder::SentItems) + node.count(Folder::Outbox) == 3);
     CHECK(node.count(Folder::SentItems) >= 1);
-    CHECK(sink.wait_for_dumps(node.count(Folder::SentItems), kSmtpPatience));
+    CHECK(received(sink, node.count(Folder::SentItems)));
   }
   SUBCASE("NO_WAIT and PURGE send everything") {
     for (std::uint32_t mode : {LOGOFF_NO_WAIT, LOGOFF_PURGE}) {
@@ -201,8 +196,8 @@ TEST_CASE("smtp sink: each logoff mode against a slow server") {
 }
 
 TEST_CASE("smtp sink: a fast server under each logoff mode") {
-  SinkProcess sink({});
-  REQUIRE_SINK(sink);
+  REQUIRE_SINK();
+  SmtpSink sink;
   for (std::uint32_t mode : {LOGOFF_NO_WAIT, LOGOFF_ORDERLY, LOGOFF_PURGE, LOGOFF_ABORT}) {
     CAPTURE(mode);
     SmtpNode node(plain_config(sink.port()));
