@@ -38,15 +38,15 @@ typedef struct uvmapi_smtp_options {
   uint32_t version; /* UVMAPI_SMTP_OPTIONS_VERSION */
   /* Required: "smtp://[user@]host[:port]" or "smtps://[user@]host[:port]". */
   const char* url;
-  uint32_t security; /* UVMAPI_SMTP_SECURITY_* */
-  uint32_t flags;    /* UVMAPI_SMTP_* flags */
+  uint32_t security;           /* UVMAPI_SMTP_SECURITY_* */
+  uint32_t flags;              /* UVMAPI_SMTP_* flags */
   const char* ca_file;         /* PEM bundle to trust; NULL: the system's. */
   const char* tls_server_name; /* Name to verify and send as SNI; NULL: the URL's host. */
   const char* username;        /* NULL: the URL's user, or no authentication. */
   const char* password;
-  uint32_t auth_mechanism; /* UVMAPI_SMTP_AUTH_* */
-  const char* helo_name;   /* NULL: "localhost". */
-  uint32_t connections;    /* Parallel connections per store; 0: 1. */
+  uint32_t auth_mechanism;     /* UVMAPI_SMTP_AUTH_* */
+  const char* helo_name;       /* NULL: "localhost". */
+  uint32_t connections;        /* Parallel connections per store; 0: 1. */
   uint32_t connect_timeout_ms; /* 0: 30000. */
   uint32_t command_timeout_ms; /* 0: 60000. */
   uint32_t data_timeout_ms;    /* 0: 120000. */
