@@ -195,6 +195,8 @@ class Sending(unittest.TestCase):
                 self.assertEqual(again.folder_count(Folder.OUTBOX), 0)
                 sent = again.messages(Folder.SENT_ITEMS)
                 self.assertEqual(len(sent), MESSAGES)
+                # A Store names its store as well as its name does.
+                self.assertEqual(runtime.smtp_stats(again), runtime.smtp_stats("alice"))
 
             dumps = sink.wait_for(MESSAGES)
             self.assertEqual(len(dumps), MESSAGES)
