@@ -1,5 +1,8 @@
 #include "runtime.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -37,6 +40,12 @@ HRESULT Runtime::create(RuntimeOptions options, std::unique_ptr<Runtime>& runtim
 }
 
 void Runtime::run_embedded(std::promise<int>* started) {
+  // A transport writing to a socket the peer closed must get EPIPE, not kill
+  // the host with SIGPIPE: on the runtime's own thread the signal is blocked.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   int status = uv_loop_init(&own_loop_);
   if (status != 0) {
     started->set_value(status);

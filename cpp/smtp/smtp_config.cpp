@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "url_password.h"
+
 namespace uvmapi {
 
 namespace {
@@ -19,6 +21,8 @@ bool valid_host_char(char c) {
 }  // namespace
 
 HRESULT parse_smtp_url(const std::string& url, SmtpConfig& config, std::string& error) {
+  // Messages quote the URL without a password typed into it.
+  const std::string shown = url_without_password(url);
   SmtpConfig parsed = config;
   std::string rest;
   if (url.rfind("smtp://", 0) == 0) {
@@ -30,12 +34,12 @@ HRESULT parse_smtp_url(const std::string& url, SmtpConfig& config, std::string& 
     parsed.port = 465;
     rest = url.substr(8);
   } else {
-    return refuse(error, "the SMTP URL must start with smtp:// or smtps://: " + url);
+    return refuse(error, "the SMTP URL must start with smtp:// or smtps://: " + shown);
   }
   // A trailing slash is harmless; a path or query means the URL is not what we think.
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   if (rest.find_first_of("/?#") != std::string::npos) {
-    return refuse(error, "the SMTP URL has a path or query, which uvmapi does not use: " + url);
+    return refuse(error, "the SMTP URL has a path or query, which uvmapi does not use: " + shown);
   }
   std::size_t at = rest.rfind('@');
   if (at != std::string::npos) {
@@ -54,22 +58,22 @@ HRESULT parse_smtp_url(const std::string& url, SmtpConfig& config, std::string& 
   std::string port;
   if (!rest.empty() && rest[0] == '[') {
     std::size_t close = rest.find(']');
-    if (close == std::string::npos) return refuse(error, "unclosed '[' in the SMTP URL: " + url);
+    if (close == std::string::npos) return refuse(error, "unclosed '[' in the SMTP URL: " + shown);
     host = rest.substr(1, close - 1);
     std::string after = rest.substr(close + 1);
     if (!after.empty()) {
       if (after[0] != ':')
-        return refuse(error, "unexpected text after ']' in the SMTP URL: " + url);
+        return refuse(error, "unexpected text after ']' in the SMTP URL: " + shown);
       port = after.substr(1);
     }
     if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
-      return refuse(error, "not an IPv6 address in brackets: " + url);
+      return refuse(error, "not an IPv6 address in brackets: " + shown);
     }
   } else {
     std::size_t colon = rest.rfind(':');
     host = rest.substr(0, colon);
     if (colon != std::string::npos) port = rest.substr(colon + 1);
-    if (host.empty()) return refuse(error, "the SMTP URL has no host: " + url);
+    if (host.empty()) return refuse(error, "the SMTP URL has no host: " + shown);
     for (char c : host) {
       if (!valid_host_char(c)) return refuse(error, "not a host name: " + host);
     }
@@ -77,7 +81,7 @@ HRESULT parse_smtp_url(const std::string& url, SmtpConfig& config, std::string& 
   if (!port.empty() || rest.find(':') != std::string::npos) {
     if (port.empty() || port.size() > 5 ||
         port.find_first_not_of("0123456789") != std::string::npos) {
-      return refuse(error, "not a port number in the SMTP URL: " + url);
+      return refuse(error, "not a port number in the SMTP URL: " + shown);
     }
     long number = std::strtol(port.c_str(), nullptr, 10);
     if (number < 1 || number > 65535) return refuse(error, "port out of range: " + port);

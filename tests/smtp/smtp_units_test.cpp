@@ -169,8 +169,12 @@ TEST_CASE("smtp config: URLs") {
     CHECK_FALSE(error.empty());
     CHECK(config.host == before.host);
   }
-  CHECK(parse_smtp_url("smtp://bob:secret@host", config, error) == MAPI_E_INVALID_PARAMETER);
-  CHECK(error.find("secret") == std::string::npos);
+  for (const char* with_password : {"smtp://bob:secret@host", "smtp://bob:secret@host/path",
+                                    "ftp://bob:secret@host", "smtp://bob:secret@[::1"}) {
+    CAPTURE(with_password);
+    CHECK(parse_smtp_url(with_password, config, error) == MAPI_E_INVALID_PARAMETER);
+    CHECK(error.find("secret") == std::string::npos);
+  }
 }
 
 TEST_CASE("smtp config: values that cannot work are refused with a reason") {
