@@ -75,41 +75,27 @@ bool exists(const Paths& where) {
   return true;
 }
 
-namespace {
-
-std::string envelope_temp(const std::string& name) {
-  return name + ".envelope";
-}
-
-}  // namespace
-
 HRESULT stage(const Paths& where, const Envelope& envelope, const std::string& content,
               Copy& copy) {
   copy.where = where;
   copy.name = maildir::unique_name();
   copy.envelope_written = copy.message_written = copy.committed = false;
 
-  // The envelope is in envelopes/ before the message can appear in new/, so a
-  // delivered message always has it, crash or not.
-  const std::string temp = envelope_temp(copy.name);
-  if (HRESULT r = maildir::write_new_file(where.tmp, temp, encode_envelope(envelope)); failed(r)) {
+  // The envelope is written in place: nobody reads it before its message is
+  // in new/ (and clean_stale removes one whose message never came). Both
+  // files are flushed together, then envelopes/, so a delivered message
+  // always has its envelope, crash or not.
+  const std::string text = encode_envelope(envelope);
+  if (HRESULT r = maildir::write_new_files(
+          {{where.envelopes, copy.name, &text}, {where.tmp, copy.name, &content}});
+      failed(r)) {
     return r;
   }
-  const std::string temp_path = join(where.tmp, temp);
-  const std::string envelope_path = join(where.envelopes, copy.name);
-  if (::rename(temp_path.c_str(), envelope_path.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temp_path.c_str());
-    return fail(MAPI_E_CALL_FAILED, "cannot commit the envelope " + describe(envelope_path, error));
-  }
-  copy.envelope_written = true;
-  HRESULT r = maildir::sync_dir(where.envelopes);
-  if (!failed(r)) r = maildir::write_new_file(where.tmp, copy.name, content);
-  if (failed(r)) {
+  copy.envelope_written = copy.message_written = true;
+  if (HRESULT r = maildir::sync_dir(where.envelopes); failed(r)) {
     discard(copy);
     return r;
   }
-  copy.message_written = true;
   return S_OK;
 }
 

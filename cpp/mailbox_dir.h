@@ -61,10 +61,10 @@ struct Copy {
   bool committed = false;
 };
 
-// Stages a copy: the envelope is written to tmp/, fsynced, renamed into
-// envelopes/ and the directory fsynced; then the message is written to tmp/
-// and fsynced. Nothing is in new/ yet: a reader sees nothing. On failure what
-// was written is removed again.
+// Stages a copy: the envelope is written into envelopes/ and the message
+// into tmp/, both are fsynced together, then envelopes/ is. Nothing is in
+// new/ yet: a reader sees nothing. On failure what was written is removed
+// again.
 HRESULT stage(const Paths& where, const Envelope& envelope, const std::string& content, Copy& copy);
 
 // The delivery: renames tmp/<name> to new/<name> and fsyncs new/.

@@ -153,25 +153,37 @@ bool write_all(int fd, const std::string& data) {
 }  // namespace
 
 HRESULT write_new_file(const std::string& dir, const std::string& name, const std::string& data) {
-  const std::string path = join(dir, name);
-  int fd = open_retry(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(MAPI_E_CALL_FAILED, "cannot create the file " + describe(path, errno));
-  Fd owned(fd);
-  const char* step = nullptr;
-  if (::fchmod(fd, 0600) != 0) {
-    step = "cannot make the file private ";
-  } else if (!write_all(fd, data)) {
-    step = "cannot write the file ";
-  } else if (::fsync(fd) != 0) {
-    step = "cannot flush the file ";
-  } else if (::close(owned.release()) != 0) {
-    step = "cannot close the file ";
-  }
-  if (step) {
-    int error = errno;
-    owned.reset();
-    ::unlink(path.c_str());
+  return write_new_files({NewFile{dir, name, &data}});
+}
+
+HRESULT write_new_files(const std::vector<NewFile>& files) {
+  std::vector<std::string> paths;
+  std::vector<Fd> fds;
+  // Closes and removes every file made so far, and says why.
+  auto undo = [&](const char* step, const std::string& path, int error) {
+    fds.clear();
+    for (const auto& made : paths) ::unlink(made.c_str());
     return fail(MAPI_E_CALL_FAILED, step + describe(path, error));
+  };
+  for (const auto& file : files) {
+    const std::string path = join(file.dir, file.name);
+    int fd = open_retry(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return undo("cannot create the file ", path, errno);
+    paths.push_back(path);
+    fds.emplace_back(fd);
+    if (::fchmod(fd, 0600) != 0) return undo("cannot make the file private ", path, errno);
+    if (!write_all(fd, *file.data)) return undo("cannot write the file ", path, errno);
+#if defined(__linux__)
+    // A hint, not a promise (the fsync below is that): the data of every
+    // file is on its way before the first fsync waits for a journal commit.
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+  }
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (::fsync(fds[i].get()) != 0) return undo("cannot flush the file ", paths[i], errno);
+  }
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (::close(fds[i].release()) != 0) return undo("cannot close the file ", paths[i], errno);
   }
   return S_OK;
 }

@@ -71,6 +71,20 @@ HRESULT sync_dir(const std::string& path);
 // and fsyncs it. On failure the file is removed again.
 HRESULT write_new_file(const std::string& dir, const std::string& name, const std::string& data);
 
+// One file for write_new_files.
+struct NewFile {
+  std::string dir;
+  std::string name;
+  const std::string* data;
+};
+
+// As write_new_file for several files, flushed together: all are written
+// before the first fsync (and on Linux their writeback is started at once),
+// so that the file system can commit them in one go instead of one after
+// the other. When it returns S_OK every file's data is on disk; on failure
+// every file it created is removed again.
+HRESULT write_new_files(const std::vector<NewFile>& files);
+
 // Reads a whole regular file. The errno of a failed open is left in error
 // (ENOENT lets callers tell "gone" from "unreadable").
 HRESULT read_file(const std::string& path, std::string& data, int& error);

@@ -491,20 +491,28 @@ HRESULT MaildirStore::add(Folder folder, const Message& message, MessageId& id) 
   const std::string base = maildir::unique_name();
   const std::string tmp = sub_path(folder, "tmp");
   const std::string new_dir = sub_path(folder, "new");
-  const std::string envelope = join(sub_path(folder, "envelopes"), base);
-  // The envelope is durable before the message appears, so a message in a
-  // folder always has its envelope after a crash.
-  if (HRESULT r = write_envelope(folder, base, message.envelope); failed(r)) {
+  const std::string envelopes = sub_path(folder, "envelopes");
+  const std::string envelope = join(envelopes, base);
+  const std::string envelope_text = encode_envelope(message.envelope);
+  // The envelope is written in place: nobody reads it before its message is
+  // in new/, and recovery removes an envelope whose message never came. It
+  // and the message's temporary file are flushed together, and envelopes/
+  // after them, so the envelope is durable before the message can appear.
+  if (HRESULT r = maildir::write_new_files(
+          {{envelopes, base, &envelope_text}, {tmp, base, &message.content}});
+      failed(r)) {
     return in_context(r, context);
   }
-  if (HRESULT r = maildir::write_new_file(tmp, base, message.content); failed(r)) {
+  const std::string temp = join(tmp, base);
+  if (HRESULT r = maildir::sync_dir(envelopes); failed(r)) {
+    ::unlink(temp.c_str());
     ::unlink(envelope.c_str());
     return in_context(r, context);
   }
   const std::string target = join(new_dir, base);
-  if (::rename(join(tmp, base).c_str(), target.c_str()) != 0) {
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
     int error = errno;
-    ::unlink(join(tmp, base).c_str());
+    ::unlink(temp.c_str());
     ::unlink(envelope.c_str());
     return fail(MAPI_E_CALL_FAILED, context + ": cannot commit " + describe(target, error));
   }
@@ -554,11 +562,18 @@ HRESULT MaildirStore::move(MessageId id, Folder from, Folder to) {
                                         folder_dir(from) + ": another opener moved it");
     }
   }
+  // The envelope follows at once, so that one flush of each directory makes
+  // both renames durable together. If a crash keeps only one of them,
+  // recovery at open sends the envelope after its message.
+  const std::string envelope_from = join(sub_path(from, "envelopes"), base);
+  const std::string envelope_to = join(sub_path(to, "envelopes"), base);
+  const bool envelope_moved = ::rename(envelope_from.c_str(), envelope_to.c_str()) == 0;
   HRESULT synced = maildir::sync_dir(target_dir);
   if (!failed(synced)) synced = maildir::sync_dir(source_dir);
   if (failed(synced)) {
     std::string reason = last_error_message();
     bool back = ::rename(target.c_str(), source.c_str()) == 0;
+    if (back && envelope_moved) ::rename(envelope_to.c_str(), envelope_from.c_str());
     return fail(synced, "cannot make the move of message " + std::to_string(id) + " durable (" +
                             reason + ")" + (back ? "; it stays in " : "; it is now in ") +
                             folder_dir(back ? from : to));
@@ -567,11 +582,7 @@ HRESULT MaildirStore::move(MessageId id, Folder from, Folder to) {
   folders_[slot(from)].by_base.erase(base);
   folders_[slot(to)].by_base[base] = moved;
   ids_[id] = {to, base};
-  // The envelope follows. The message moved already; if this step is cut
-  // short, recovery at open sends the envelope after its message.
-  const std::string envelope_from = join(sub_path(from, "envelopes"), base);
-  const std::string envelope_to = join(sub_path(to, "envelopes"), base);
-  if (::rename(envelope_from.c_str(), envelope_to.c_str()) == 0) {
+  if (envelope_moved) {
     maildir::sync_dir(sub_path(to, "envelopes"));
     maildir::sync_dir(sub_path(from, "envelopes"));
   }

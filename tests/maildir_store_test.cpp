@@ -639,6 +639,20 @@ TEST_CASE("maildir: errors are clear and change nothing") {
     CHECK(names_in(dir.store() + "/Outbox/tmp").empty());
     CHECK(names_in(dir.store() + "/Outbox/envelopes").empty());
   }
+  SUBCASE("an add whose message file cannot be made removes its envelope again") {
+    store = open_store(dir.store());
+    // The envelope is written first, into envelopes/; the message's file
+    // then fails, and the envelope must not stay behind without it.
+    const std::string tmp = dir.store() + "/Inbox/tmp";
+    REQUIRE(::rmdir(tmp.c_str()) == 0);
+    write_file(tmp, "");
+    MessageId id = 0;
+    CHECK(store->add(Folder::Inbox, make_message("half"), id) == MAPI_E_CALL_FAILED);
+    CHECK(last_error_message().find("cannot create the file") != std::string::npos);
+    CHECK(names_in(dir.store() + "/Inbox/envelopes").empty());
+    CHECK(names_in(dir.store() + "/Inbox/new").empty());
+    CHECK(store->count(Folder::Inbox) == 0u);
+  }
 }
 
 TEST_CASE("maildir: envelope sidecars round trip and headers give an envelope") {
