@@ -10,22 +10,32 @@
 // after 10,000 idle stores are opened, divided by 10,000. Measured through
 // the C++ core and through the C ABI, whose handles add their own share.
 //
-// Each size is run several times, each time on a fresh runtime, and the
-// median is reported: at least `repetitions` times, and more for the small
-// sizes (up to 30,000 stores in all), whose fraction of a millisecond a
-// single preemption by another process would otherwise decide.
+// The sizes take turns, round after round, so that a machine that gets
+// busier or quieter affects them alike (the goal is their ratio). Each turn
+// runs in a child process of its own: thousands of runtimes made and freed
+// for the small sizes would otherwise leave the heap fragmented for the big
+// one, a state a host that opens its stores does not get into. In its turn
+// a size runs, each time on a fresh runtime, until about 30,000 stores have
+// logged off (at least 3 and at most 30 times; a single preemption by another
+// process would otherwise decide a fraction of a millisecond), after one run
+// to warm up.
+// The median of each size's runs is reported.
 //
-// Usage: uvmapi_bench_scale [repetitions [stores...]]
-// (by default 3 repetitions of 1, 100, 1000 and 10000 stores)
+// Usage: uvmapi_bench_scale [rounds [stores...]]
+// (by default 5 rounds of 1, 100, 1000 and 10000 stores)
 #if defined(__APPLE__)
 #include <malloc/malloc.h>
 #else
 #include <malloc.h>
 #endif
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 
 #include "bench_util.h"
@@ -185,33 +195,71 @@ double idle_store_bytes_abi() {
   return (static_cast<double>(after) - static_cast<double>(before)) / kMemoryStores;
 }
 
+// One turn of a size, in a child process: the runs' times, one "open logoff"
+// pair of milliseconds per line, on the pipe.
+std::vector<Timing> turn_in_child(std::size_t stores) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) die("pipe");
+  const pid_t child = ::fork();
+  if (child < 0) die("fork");
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    const std::size_t runs = std::clamp<std::size_t>(30000 / stores, 3, 30);
+    run_once(stores);  // Warm-up: the code, and the allocator's arenas.
+    std::string out;
+    for (std::size_t run = 0; run < runs; ++run) {
+      Timing timing = run_once(stores);
+      out += std::to_string(timing.open_ms) + " " + std::to_string(timing.logoff_ms) + "\n";
+    }
+    const bool written =
+        ::write(pipe_fds[1], out.data(), out.size()) == static_cast<ssize_t>(out.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(pipe_fds[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) {
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    die("the run of " + std::to_string(stores) + " stores failed");
+  }
+  std::vector<Timing> timings;
+  std::istringstream lines(text);
+  for (Timing timing; lines >> timing.open_ms >> timing.logoff_ms;) timings.push_back(timing);
+  return timings;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int repetitions = argc > 1 ? std::max(std::atoi(argv[1]), 1) : 3;
+  const int rounds = argc > 1 ? std::max(std::atoi(argv[1]), 1) : 5;
   std::vector<std::size_t> sizes(std::begin(kSizes), std::end(kSizes));
   if (argc > 2) sizes.clear();
   for (int i = 2; i < argc; ++i) sizes.push_back(std::strtoul(argv[i], nullptr, 10));
   Report report("scale");
-  run_once(1000);  // Warm-up: the allocator's arenas and the code.
-  for (std::size_t stores : sizes) {
-    std::vector<double> open_ms, logoff_ms;
-    const auto runs = std::max<std::size_t>(static_cast<std::size_t>(repetitions),
-                                            std::min<std::size_t>(30000 / stores, 100));
-    for (std::size_t i = 0; i < runs; ++i) {
-      Timing timing = run_once(stores);
-      open_ms.push_back(timing.open_ms);
-      logoff_ms.push_back(timing.logoff_ms);
+  // Children are made before this process starts any thread of its own.
+  std::vector<std::vector<double>> open_ms(sizes.size()), logoff_ms(sizes.size());
+  for (int round = 0; round < rounds; ++round) {
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      for (const Timing& timing : turn_in_child(sizes[i])) {
+        open_ms[i].push_back(timing.open_ms);
+        logoff_ms[i].push_back(timing.logoff_ms);
+      }
     }
-    report.metric("open_ms_" + std::to_string(stores), median(open_ms));
-    report.metric("logoff_ms_" + std::to_string(stores), median(logoff_ms));
+  }
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    report.metric("open_ms_" + std::to_string(sizes[i]), median(open_ms[i]));
+    report.metric("logoff_ms_" + std::to_string(sizes[i]), median(logoff_ms[i]));
   }
   if (heap_in_use() != 0) {
     report.metric("idle_store_bytes_core", idle_store_bytes_core());
     report.metric("idle_store_bytes_abi", idle_store_bytes_abi());
   }
   report.info("memory_method", heap_method());
-  report.info("repetitions", std::to_string(repetitions));
+  report.info("rounds", std::to_string(rounds));
   describe_build(report);
   report.print();
   return 0;
