@@ -107,7 +107,7 @@ CASES = [
         program="uvmapi_bench_scale",
         repeats=5,
         timeout=300,
-        args=["3"],
+        args=["5"],
         rows=[
             Row("logoff of 1 store", "ms", "logoff_ms_1"),
             Row("logoff of 100 stores", "ms", "logoff_ms_100"),
