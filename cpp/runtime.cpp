@@ -286,6 +286,7 @@ void Runtime::advance_shutdown() {
 }
 
 void Runtime::stop() {
+  for (const auto& provider : providers_) provider->runtime_stopping();
   stage_ = Stage::Stopped;
   stopped_ = true;
   queue_->close();

@@ -82,6 +82,11 @@ class TransportProvider {
   virtual HRESULT transport_logon(const std::string& store_name,
                                   std::shared_ptr<TransportSupport> support,
                                   std::shared_ptr<TransportSession>& session) = 0;
+
+  // The runtime is stopping its loop, every store being logged off: work a
+  // logged-off session still finishes on its own (a polite QUIT) must end
+  // now, or its handles would outlive the loop.
+  virtual void runtime_stopping() {}
 };
 
 }  // namespace uvmapi

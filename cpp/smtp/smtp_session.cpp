@@ -390,6 +390,17 @@ void SmtpSession::transport_notify(std::uint32_t flags, ActivityId activity) {
   }
 }
 
+void SmtpSession::close_now() {
+  if (!logged_off_) transport_logoff(LOGOFF_HURRY);
+  for (auto& connection : connections_) {
+    connection->abandon();
+    retired_.push_back(std::move(connection));
+  }
+  connections_.clear();
+  // The caller holds a reference: dropping ours cannot destroy us here.
+  keep_alive_.reset();
+}
+
 void SmtpSession::transport_logoff(std::uint32_t flags) {
   if (logged_off_) return;
   logged_off_ = true;

@@ -44,6 +44,10 @@ class SmtpSession final : public TransportSession,
   void transport_notify(std::uint32_t flags, ActivityId activity) override;
   void transport_logoff(std::uint32_t flags) override;
 
+  // The runtime stops: every connection closes at once, QUITs unanswered,
+  // and the session stops keeping itself alive.
+  void close_now();
+
   void connection_ready(SmtpConnection& connection) override;
   void job_done(SmtpConnection& connection, std::unique_ptr<SmtpJob> job) override;
   void connection_closed(SmtpConnection& connection,

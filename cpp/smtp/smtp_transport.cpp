@@ -1,5 +1,6 @@
 #include "smtp/smtp_transport.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "error.h"
@@ -33,8 +34,21 @@ HRESULT SmtpTransportProvider::transport_logon(const std::string& store_name,
                                                std::shared_ptr<TransportSession>& session) {
   auto& stats = stats_[store_name];
   if (!stats) stats = std::make_shared<SmtpStats>();
-  session = std::make_shared<SmtpSession>(loop_, config_, tls_, std::move(support), stats);
+  auto made = std::make_shared<SmtpSession>(loop_, config_, tls_, std::move(support), stats);
+  // Forget sessions that are gone, so the list stays as long as the live ones.
+  sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(),
+                                 [](const auto& weak) { return weak.expired(); }),
+                  sessions_.end());
+  sessions_.push_back(made);
+  session = std::move(made);
   return S_OK;
+}
+
+void SmtpTransportProvider::runtime_stopping() {
+  for (const auto& weak : sessions_) {
+    if (auto session = weak.lock()) session->close_now();
+  }
+  sessions_.clear();
 }
 
 SmtpStats SmtpTransportProvider::stats(const std::string& store_name) const {

@@ -12,12 +12,14 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "smtp/smtp_config.h"
 #include "transport.h"
 
 namespace uvmapi {
 
+class SmtpSession;
 class TlsContext;
 
 // What the sessions of one store did, summed over its logons. Loop thread.
@@ -49,6 +51,8 @@ class SmtpTransportProvider final : public TransportProvider {
   HRESULT transport_logon(const std::string& store_name, std::shared_ptr<TransportSupport> support,
                           std::shared_ptr<TransportSession>& session) override;
 
+  void runtime_stopping() override;
+
   const SmtpConfig& config() const { return *config_; }
 
   // Loop thread. The counters of a store's sessions (zero if none logged on yet).
@@ -62,6 +66,7 @@ class SmtpTransportProvider final : public TransportProvider {
   std::shared_ptr<const SmtpConfig> config_;
   std::shared_ptr<TlsContext> tls_;
   std::map<std::string, std::shared_ptr<SmtpStats>> stats_;
+  std::vector<std::weak_ptr<SmtpSession>> sessions_;
 };
 
 }  // namespace uvmapi
