@@ -50,9 +50,24 @@ inline void keep(const T& value) {
   asm volatile("" : : "g"(&value) : "memory");
 }
 
+inline void remove_tree(const std::string& path) {
+  ::nftw(
+      path.c_str(),
+      [](const char* entry, const struct stat*, int, struct FTW*) { return ::remove(entry); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
+// The scratch directory in use, which die() removes: exit() skips the
+// destructors of the objects on the stack.
+inline std::string& scratch_in_use() {
+  static std::string path;
+  return path;
+}
+
 // A benchmark that cannot do what it measures stops: its number would lie.
 [[noreturn]] inline void die(const std::string& why) {
   std::fprintf(stderr, "bench: %s\n", why.c_str());
+  if (!scratch_in_use().empty()) remove_tree(scratch_in_use());
   std::exit(2);
 }
 
@@ -76,12 +91,11 @@ class ScratchDir {
     buffer.push_back('\0');
     if (::mkdtemp(buffer.data()) == nullptr) die("cannot create a scratch directory " + pattern);
     path_ = buffer.data();
+    scratch_in_use() = path_;
   }
   ~ScratchDir() {
-    ::nftw(
-        path_.c_str(),
-        [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16,
-        FTW_DEPTH | FTW_PHYS);
+    scratch_in_use().clear();
+    remove_tree(path_);
   }
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
