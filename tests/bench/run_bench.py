@@ -263,22 +263,29 @@ def cpu_model() -> str:
 def filesystem_of(path: str) -> str:
     """The file-system type that holds path (Linux: /proc/mounts; macOS: mount)."""
     real = os.path.realpath(path)
-    best, kind = "", "unknown"
+    best, kind, device = "", "unknown", ""
     try:
         with open("/proc/mounts") as mounts:
-            entries = [line.split()[1:3] for line in mounts]
-        entries = [(point.replace("\\040", " "), fs) for point, fs in entries]
+            entries = [line.split()[0:3] for line in mounts]
+        entries = [(point.replace("\\040", " "), fs, dev) for dev, point, fs in entries]
     except OSError:
         entries = []
         out = subprocess.run(["mount"], capture_output=True, text=True).stdout
         for line in out.splitlines():
             match = re.match(r".+ on (.+) \(([^,)]+)", line)
             if match:
-                entries.append((match.group(1), match.group(2)))
-    for point, fs in entries:
+                entries.append((match.group(1), match.group(2), ""))
+    for point, fs, dev in entries:
         inside = real == point or real.startswith(point.rstrip("/") + "/")
         if inside and len(point) > len(best):
-            best, kind = point, fs
+            best, kind, device = point, fs, dev
+    # Whether ext4 keeps a journal changes what a flush and a file creation
+    # cost; Linux names the journal's thread here, or "<none>" without one.
+    journal = f"/sys/fs/ext4/{os.path.basename(device)}/journal_task"
+    if kind == "ext4" and os.path.exists(journal):
+        with open(journal) as task:
+            none = task.read().strip() in ("", "<none>")
+        kind += " without a journal" if none else " with a journal"
     return f"{kind} (mounted on {best})" if best else kind
 
 
