@@ -212,3 +212,31 @@ TEST_CASE("smtp sink: a fast server under each logoff mode") {
 }
 
 }  // namespace uvmapi::test
+
+namespace uvmapi::test {
+
+TEST_CASE("smtp sink: each logoff mode against a failing server") {
+  REQUIRE_SINK();
+  // Every RCPT is refused for now (4xx): nothing can be sent, nothing may be lost.
+  servers::SmtpSink sink({"-r", "RCPT"});
+  for (std::uint32_t mode : {LOGOFF_NO_WAIT, LOGOFF_ORDERLY, LOGOFF_PURGE, LOGOFF_ABORT}) {
+    CAPTURE(mode);
+    SmtpNode node(plain_config(sink.port()));
+    auto alice = node.open();
+    node.run([&] {
+      for (int i = 0; i < 10; ++i) {
+        MessageId id = 0;
+        CHECK(alice->submit(smtp_message("failing " + std::to_string(i)), id) == S_OK);
+      }
+    });
+    auto report = finished(node.logoff(*alice, mode));
+    CHECK(report.released);
+    CHECK((report.at_final & LOGOFF_OUTBOUND_QUEUE) != 0);
+    CHECK(node.count(Folder::Outbox) == 10);
+    CHECK(node.count(Folder::SentItems) == 0);
+    CHECK(node.count(Folder::Inbox) == 0);
+  }
+  CHECK(sink.messages().empty());
+}
+
+}  // namespace uvmapi::test
