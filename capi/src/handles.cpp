@@ -36,9 +36,14 @@ Registry& registry() {
 
 }  // namespace
 
+// Constant-initialised and trivially destroyed: like the registry, it
+// outlives the host's static destructors.
+HandleIndex handle_index;
+
 void register_handle(std::shared_ptr<Handle> handle) {
   Registry& reg = registry();
   std::lock_guard<std::mutex> lock(reg.mutex);
+  handle_index.insert(handle->key(), handle.get(), HandleIndex::tag(handle->kind()));
   reg.live[handle->key()] = std::move(handle);
 }
 
@@ -48,6 +53,17 @@ std::shared_ptr<Handle> find_handle(const void* key, Kind kind) {
   auto it = reg.live.find(key);
   if (it == reg.live.end() || it->second->kind() != kind) return nullptr;
   return it->second;
+}
+
+Handle* find_live_handle(const void* key, Kind kind) {
+  if (key == nullptr) return nullptr;
+  // Not in the index: evicted from its bucket, or not a live handle at all.
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  auto it = reg.live.find(key);
+  if (it == reg.live.end() || it->second->kind() != kind) return nullptr;
+  handle_index.insert(key, it->second.get(), HandleIndex::tag(kind));
+  return it->second.get();
 }
 
 bool is_retired(const void* key, Kind kind) {
@@ -65,6 +81,7 @@ void retire_handle(const void* key) {
   std::lock_guard<std::mutex> lock(reg.mutex);
   auto it = reg.live.find(key);
   if (it == reg.live.end()) return;
+  handle_index.erase(key);
   evicted = reg.quarantine_locked(std::move(it->second));
   reg.live.erase(it);
   // evicted is declared before the lock, so it is destroyed after unlocking.
@@ -76,6 +93,7 @@ void retire_handles_of(const Handle* runtime) {
   std::lock_guard<std::mutex> lock(reg.mutex);
   for (auto it = reg.live.begin(); it != reg.live.end();) {
     if (it->second->owner() == runtime) {
+      handle_index.erase(it->first);
       evicted.push_back(reg.quarantine_locked(std::move(it->second)));
       it = reg.live.erase(it);
     } else {

@@ -13,7 +13,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
+#include "handle_index.h"
 #include "runtime.h"
 #include "uvmapi/uvmapi.h"
 
@@ -24,6 +26,7 @@ class SmtpTransportProvider;
 namespace uvmapi::capi {
 
 enum class Kind { Runtime, Store, Support, XpSupport };
+static_assert(HandleIndex::tag(Kind::XpSupport) <= HandleIndex::kTagMask);
 
 struct Handle {
   virtual ~Handle() = default;
@@ -33,6 +36,7 @@ struct Handle {
   // The runtime the handle belongs to; null for the runtime handle itself.
   virtual const Handle* owner() const { return nullptr; }
 };
+static_assert(alignof(Handle) > HandleIndex::kTagMask, "the index tags a handle's address");
 
 // The runtime handle. Calls copy the Runtime out under the mutex, so a
 // concurrent destroy cannot free it under them.
@@ -46,8 +50,22 @@ struct RuntimeHandle final : Handle {
     return runtime;
   }
 
+  // Whether the caller is the runtime's loop thread, where a call may run at
+  // once: Runtime::on_loop_thread() without the mutex and the reference
+  // count of reaching the runtime. While this is true the runtime cannot be
+  // freed under such a call: with a host loop only the loop thread itself
+  // may destroy it, and an embedded loop thread is joined first, after
+  // which its id is forgotten.
+  bool on_loop_thread() const {
+    return loop_thread.load(std::memory_order_relaxed) == std::this_thread::get_id();
+  }
+
   mutable std::mutex mutex;
   std::shared_ptr<Runtime> runtime;
+  // Set once the runtime runs; reset when an embedded loop thread has been
+  // joined, as its id may then be given to a new thread.
+  std::atomic<std::thread::id> loop_thread{};
+
   uvmapi_logoff_callback on_logoff = nullptr;
   void* on_logoff_context = nullptr;
   // Which store names belong to host providers (loop thread only): a name
@@ -58,9 +76,15 @@ struct RuntimeHandle final : Handle {
   std::shared_ptr<SmtpTransportProvider> smtp;
 };
 
+// The index in front of the registry, written under the registry's mutex.
+extern HandleIndex handle_index;
+
 void register_handle(std::shared_ptr<Handle> handle);
 // The live handle registered under key with that kind, or null.
 std::shared_ptr<Handle> find_handle(const void* key, Kind kind);
+// find_live's way through the registry's mutex, for handles the index does
+// not hold.
+Handle* find_live_handle(const void* key, Kind kind);
 // Whether key names a handle of that kind released recently (in quarantine).
 bool is_retired(const void* key, Kind kind);
 // Takes the handle out of the registry; its memory goes to the quarantine.
@@ -71,6 +95,17 @@ void retire_handles_of(const Handle* runtime);
 template <typename T>
 std::shared_ptr<T> find(const void* key) {
   return std::static_pointer_cast<T>(find_handle(key, T::kKind));
+}
+
+// As find, without a reference, and without a lock for most handles. The
+// pointer stays valid until the handle is retired and then until it leaves
+// the quarantine, so it serves a call that runs inline, not one that waits.
+template <typename T>
+T* find_live(const void* key) {
+  if (Handle* handle = handle_index.find(key, HandleIndex::tag(T::kKind))) {
+    return static_cast<T*>(handle);
+  }
+  return static_cast<T*>(find_live_handle(key, T::kKind));
 }
 
 }  // namespace uvmapi::capi

@@ -9,6 +9,13 @@ namespace {
 constexpr std::uint32_t kDefaultDrainMs = 30000;
 constexpr std::uint32_t kDefaultAbortMs = 5000;
 
+// After a shutdown every call takes the general path, Runtime::invoke, which
+// serialises the calls of a stopped runtime: an embedded loop thread has been
+// joined, and a new thread may carry its id.
+void forget_loop_thread(RuntimeHandle& handle) {
+  handle.loop_thread.store(std::thread::id(), std::memory_order_relaxed);
+}
+
 }  // namespace
 
 extern "C" {
@@ -57,6 +64,9 @@ uvmapi_hresult uvmapi_runtime_create(const uvmapi_runtime_options* options,
     }
     std::unique_ptr<Runtime> created;
     if (HRESULT result = Runtime::create(std::move(core), created); failed(result)) return result;
+    // Calls on the loop thread run at once: note which thread that is. Were
+    // this invoke to fail, every call would take the general path instead.
+    created->invoke([&] { handle->loop_thread = std::this_thread::get_id(); });
     handle->runtime = std::move(created);
     register_handle(handle);
     *runtime = reinterpret_cast<uvmapi_runtime*>(handle.get());
@@ -70,7 +80,9 @@ uvmapi_hresult uvmapi_runtime_shutdown(uvmapi_runtime* runtime) {
     if (HRESULT result = lookup(runtime, "runtime", handle); failed(result)) return result;
     std::shared_ptr<Runtime> core;
     if (HRESULT result = live_runtime(*handle, core); failed(result)) return result;
-    return core->shutdown();
+    if (HRESULT result = core->shutdown(); failed(result)) return result;
+    forget_loop_thread(*handle);
+    return S_OK;
   });
 }
 
@@ -81,6 +93,7 @@ uvmapi_hresult uvmapi_runtime_destroy(uvmapi_runtime* runtime) {
     std::shared_ptr<Runtime> core;
     if (HRESULT result = live_runtime(*handle, core); failed(result)) return result;
     if (HRESULT result = core->shutdown(); failed(result)) return result;
+    forget_loop_thread(*handle);
     // The SMTP provider goes with the runtime rather than with the handle's
     // memory, which the quarantine keeps. invoke serialises this with a
     // uvmapi_runtime_smtp_stats still running on another thread.

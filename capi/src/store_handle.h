@@ -49,13 +49,29 @@ HRESULT release_opener(H& handle, Runtime& runtime, std::uint32_t* count,
   return S_OK;
 }
 
-// Runs fn(opener) on the loop thread for a live handle of type H.
+// with_opener's general path: a reference to the handle and its runtime, and
+// the work carried to the loop thread when the caller is elsewhere.
 template <typename H, typename Fn>
-HRESULT with_opener(const void* key, const char* name, Fn&& fn) {
+[[gnu::noinline]] HRESULT with_opener_anywhere(const void* key, const char* name, Fn& fn) {
   std::shared_ptr<H> handle;
   std::shared_ptr<Runtime> runtime;
   if (HRESULT result = lookup_opener(key, name, handle, runtime); failed(result)) return result;
   return on_loop(*runtime, [&] { return fn(*handle->opener); });
+}
+
+// Runs fn(opener) on the loop thread for a live handle of type H.
+//
+// On the loop thread, the common case, fn runs at once: no lock, no
+// reference count, no std::function. The handle cannot be freed under it
+// (retired handles wait in the quarantine), and neither can the runtime
+// (see RuntimeHandle::on_loop_thread). The caller's guard is the exception
+// barrier. Elsewhere, and for every failure, the general path.
+template <typename H, typename Fn>
+HRESULT with_opener(const void* key, const char* name, Fn&& fn) {
+  if (const H* live = find_live<H>(key); live != nullptr && live->runtime->on_loop_thread()) {
+    return fn(*live->opener);
+  }
+  return with_opener_anywhere<H>(key, name, fn);
 }
 
 // The calls a store and a support object share, as both are one opener.

@@ -13,10 +13,11 @@ void register_provider_cases(void);
 void register_rules_cases(void);
 void register_host_loop_cases(void);
 void register_durable_cases(void);
-void register_misuse_cases(void); /* Calls the three below. */
+void register_misuse_cases(void); /* Calls the four below. */
 void register_misuse_support_cases(void);
 void register_misuse_lifecycle_cases(void);
 void register_misuse_object_cases(void);
+void register_misuse_loop_cases(void);
 void register_smtp_cases(void);
 void register_smtp_send_cases(void);
 

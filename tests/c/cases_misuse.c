@@ -526,4 +526,5 @@ void register_misuse_cases(void) {
   register_misuse_support_cases();
   register_misuse_lifecycle_cases();
   register_misuse_object_cases();
+  register_misuse_loop_cases();
 }
