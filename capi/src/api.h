@@ -18,24 +18,43 @@
 
 namespace uvmapi::capi {
 
-// How deep the calling thread is in guard(): a host callback may call the
-// ABI while the runtime works for an outer call on the same thread.
-inline int& guard_depth() {
-  thread_local int depth = 0;
-  return depth;
-}
+// What the ABI keeps per thread, in one plain struct so that a call reaches
+// it with one thread-local access and needs no initialisation guard.
+struct CallState {
+  // How deep the thread is in guard(): a host callback may call the ABI
+  // while the runtime works for an outer call on the same thread.
+  int depth;
+  // Whether the thread's last call failed. The core's last error (code and
+  // message) is then the one to report; after a success it may be stale, so
+  // uvmapi_last_error() reports S_OK and an empty message without reading it.
+  // This spares a success the clearing of the core's error, which sits
+  // behind a call and a thread-local access of the core's own.
+  bool failed;
+};
+
+// The calling thread's state. __thread rather than thread_local: a plain
+// struct needs no initialisation, and this spelling promises the compiler so,
+// which spares every access a call to the TLS init wrapper.
+extern __thread CallState call_state;
+
+// guard()'s way out of a failed call, out of line to keep the successful
+// path short: see guard.
+[[gnu::cold]] void note_failure(HRESULT result, bool outermost);
 
 // Runs body and returns its HRESULT. No exception leaves: memory exhaustion
 // becomes MAPI_E_NOT_ENOUGH_MEMORY, anything else MAPI_E_CALL_FAILED.
-// The outermost call clears the thread's last error on success and makes
-// sure it names the failure otherwise; a nested call that succeeds leaves
-// the outer call's error alone.
+// A failure marks the thread's last call failed, and the outermost call
+// makes sure that the core's last error names it; the outermost call's
+// success marks it succeeded, while a nested success leaves the outer
+// call's error alone.
 template <typename Body>
 uvmapi_hresult guard(Body&& body) noexcept {
-  struct Depth {
-    Depth() { ++guard_depth(); }
-    ~Depth() { --guard_depth(); }
-  } depth;
+  // Reached once: the empty asm keeps the compiler from finding the
+  // thread's block again (a call to __tls_get_addr) after body.
+  CallState* state_address = &call_state;
+  asm("" : "+r"(state_address));
+  CallState& state = *state_address;
+  ++state.depth;
   HRESULT result;
   try {
     result = body();
@@ -46,18 +65,19 @@ uvmapi_hresult guard(Body&& body) noexcept {
   } catch (...) {
     result = fail(MAPI_E_CALL_FAILED, "internal error");
   }
-  if (guard_depth() > 1) return result;
-  if (!failed(result)) {
-    clear_last_error();
-  } else if (last_error_code() != result) {
-    fail(result, std::string(hresult_name(result)) + " (no further detail)");
+  bool outermost = --state.depth == 0;
+  if (failed(result)) {
+    note_failure(result, outermost);
+  } else if (outermost) {
+    state.failed = false;
   }
   return result;
 }
 
-inline HRESULT null_argument(const char* name) {
-  return fail(MAPI_E_INVALID_PARAMETER, std::string(name) + " is NULL");
-}
+// Fails with MAPI_E_INVALID_PARAMETER: name is NULL.
+[[gnu::cold]] HRESULT null_argument(const char* name);
+// Fails with MAPI_E_INVALID_OBJECT: name is not a live handle of its kind.
+[[gnu::cold]] HRESULT not_a_live_handle(const char* name);
 
 // Finds the live handle of type T under key, or fails: NULL is an invalid
 // parameter; anything else that is not a live T (released, foreign, another
@@ -66,11 +86,7 @@ template <typename T>
 HRESULT lookup(const void* key, const char* name, std::shared_ptr<T>& handle) {
   if (key == nullptr) return null_argument(name);
   handle = find<T>(key);
-  if (!handle) {
-    return fail(MAPI_E_INVALID_OBJECT, std::string(name) +
-                                           " is not a live handle of its kind (released, "
-                                           "foreign, or of another type)");
-  }
+  if (!handle) return not_a_live_handle(name);
   return S_OK;
 }
 

@@ -31,11 +31,11 @@ const char* uvmapi_version_string(void) {
 }
 
 uvmapi_hresult uvmapi_last_error(void) {
-  return last_error_code();
+  return call_state.failed ? last_error_code() : S_OK;
 }
 
 const char* uvmapi_last_error_message(void) {
-  return last_error_message().c_str();
+  return call_state.failed ? last_error_message().c_str() : "";
 }
 
 const char* uvmapi_hresult_name(uvmapi_hresult hr) {
@@ -49,6 +49,25 @@ const char* uvmapi_hresult_name(uvmapi_hresult hr) {
 }  // extern "C"
 
 namespace uvmapi::capi {
+
+__thread CallState call_state;
+
+void note_failure(HRESULT result, bool outermost) {
+  call_state.failed = true;
+  if (outermost && last_error_code() != result) {
+    fail(result, std::string(hresult_name(result)) + " (no further detail)");
+  }
+}
+
+HRESULT null_argument(const char* name) {
+  return fail(MAPI_E_INVALID_PARAMETER, std::string(name) + " is NULL");
+}
+
+HRESULT not_a_live_handle(const char* name) {
+  return fail(MAPI_E_INVALID_OBJECT,
+              std::string(name) +
+                  " is not a live handle of its kind (released, foreign, or of another type)");
+}
 
 HRESULT live_runtime(const RuntimeHandle& handle, std::shared_ptr<Runtime>& runtime) {
   runtime = handle.get();

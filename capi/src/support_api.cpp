@@ -33,12 +33,14 @@ class ProviderStorage final : public MessageStore {
 
   HRESULT add(Folder folder, const Message& message, MessageId& id) override {
     MessageView view(message);
-    return checked(provider_->lpVtbl->AddMessage(provider_, to_c(folder), view.get(), &id),
-                   "AddMessage");
+    return checked("AddMessage", [&] {
+      return provider_->lpVtbl->AddMessage(provider_, to_c(folder), view.get(), &id);
+    });
   }
   HRESULT move(MessageId id, Folder from, Folder to) override {
-    return checked(provider_->lpVtbl->MoveMessage(provider_, id, to_c(from), to_c(to)),
-                   "MoveMessage");
+    return checked("MoveMessage", [&] {
+      return provider_->lpVtbl->MoveMessage(provider_, id, to_c(from), to_c(to));
+    });
   }
   std::optional<Message> read(MessageId id) const override {
     uvmapi_message found = UVMAPI_MESSAGE_INIT;
@@ -66,7 +68,13 @@ class ProviderStorage final : public MessageStore {
   }
 
  private:
-  static HRESULT checked(HRESULT result, const char* call) {
+  // Keeps the message of a failing uvmapi call the provider made and passed
+  // on, or else says which method failed. The thread's last error is
+  // cleared first, as a successful ABI call leaves it as it was.
+  template <typename Call>
+  static HRESULT checked(const char* call, Call&& method) {
+    clear_last_error();
+    HRESULT result = method();
     if (failed(result) && last_error_code() != result) {
       fail(result, std::string("the store provider's ") + call + " failed");
     }
