@@ -1,7 +1,7 @@
 // Keeping a password that a user typed into a URL ("smtp://user:secret@host")
-// out of the messages that quote the URL. parse_smtp_url refuses such a URL,
-// but some of its other refusals quote the URL whole, and those may come
-// first; the C ABI and the command line pass every such message through here.
+// out of the messages that quote the URL: parse_smtp_url quotes URLs only
+// through url_without_password, and the command line refuses such a URL in
+// its own words.
 #ifndef UVMAPI_CPP_URL_PASSWORD_H
 #define UVMAPI_CPP_URL_PASSWORD_H
 
@@ -25,17 +25,6 @@ inline std::string url_without_password(const std::string& url) {
 // Whether url holds a password in its user part.
 inline bool url_has_password(const std::string& url) {
   return url_without_password(url) != url;
-}
-
-// text with every quotation of url replaced by url_without_password(url).
-inline std::string hide_url_password(std::string text, const std::string& url) {
-  const std::string safe = url_without_password(url);
-  if (safe == url || url.empty()) return text;
-  for (std::size_t at = text.find(url); at != std::string::npos;
-       at = text.find(url, at + safe.size())) {
-    text.replace(at, url.size(), safe);
-  }
-  return text;
 }
 
 }  // namespace uvmapi

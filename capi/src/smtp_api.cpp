@@ -9,7 +9,6 @@
 #include "api.h"
 #include "runtime.h"
 #include "smtp/smtp_transport.h"
-#include "url_password.h"
 
 using namespace uvmapi;
 using namespace uvmapi::capi;
@@ -72,8 +71,8 @@ HRESULT read_options(const uvmapi_smtp_options& in, SmtpConfig& config) {
   const std::string url = in.url;
   std::string why;
   if (failed(parse_smtp_url(url, config, why))) {
-    // The core may quote the URL whole; a password in it must not reach the message.
-    return fail(MAPI_E_INVALID_PARAMETER, "options->url: " + hide_url_password(why, url));
+    // The parser never quotes a password typed into the URL.
+    return fail(MAPI_E_INVALID_PARAMETER, "options->url: " + why);
   }
   if (HRESULT result = read_security(in.security, config); failed(result)) return result;
   if (HRESULT result = read_auth_mechanism(in.auth_mechanism, config); failed(result)) {

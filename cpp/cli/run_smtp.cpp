@@ -72,7 +72,7 @@ std::optional<SmtpConfig> parse_smtp_options(const ParsedArgs& parsed) {
   }
   std::string why;
   if (failed(parse_smtp_url(url, config, why))) {
-    throw UsageError("option '--smtp': " + hide_url_password(why, url));
+    throw UsageError("option '--smtp': " + why);
   }
   if (parsed.has("smtp-tls")) config.security = parse_security(parsed.value("smtp-tls"));
   const bool tls = config.security != SmtpSecurity::None;
